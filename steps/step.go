@@ -84,3 +84,34 @@ type Step interface {
 	// Apply does exactly what p says, re-reading after each write, and returns the step's outputs.
 	Apply(ctx context.Context, oct Octopus, p Plan) (Outputs, error)
 }
+
+// TemplateData is what string fields of a step's input may refer to in Go
+// templates: {{ .Tenant.Name }}, {{ .Tenant.Slug }}, {{ .Tenant.Tags }} and
+// {{ .Vars.x }}. It comes from --tenant-name, --tenant-slug, --tenant-tag and
+// --var k=v (or, in a runbook, from the tenant's Octopus variables).
+type TemplateData struct {
+	Tenant TenantData        `json:"tenant"`
+	Vars   map[string]string `json:"vars"`
+}
+
+// TenantData describes the tenant a step runs for.
+type TenantData struct {
+	Name string   `json:"name"`
+	Slug string   `json:"slug"`
+	Tags []string `json:"tags"`
+}
+
+// InputError is bad input found without touching the network: a template that
+// does not render, a value the schema cannot express a rule for. It exits 80.
+type InputError struct {
+	Field string // JSON path of the offending field, e.g. "environments[1].name"
+	Err   error
+}
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *InputError) Unwrap() error { return e.Err }
+
+// ExitCode makes kong exit 80 (bad usage or input).
+func (e *InputError) ExitCode() int { return 80 }
