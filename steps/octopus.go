@@ -27,4 +27,5 @@ var (
 // Each step adds the methods it needs in its own section below.
 type Octopus interface {
 	SpaceOctopus
+	SettingsOctopus
 }
