@@ -157,13 +157,16 @@ func parseServerURL(raw string) (*url.URL, error) {
 		// url.Error quotes the input, which may hold credentials; say less.
 		return nil, errors.New("invalid --server: not a URL (want e.g. https://octopus.example.com)")
 	}
+	// Errors show the URL without credentials, query or fragment: any of
+	// them may hold a secret.
+	shown := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, Opaque: u.Opaque}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("invalid --server %q: the URL must start with https:// or http://", u.Redacted())
+		return nil, fmt.Errorf("invalid --server %q: the URL must start with https:// or http://", shown.String())
 	case u.Host == "" || u.Hostname() == "":
-		return nil, fmt.Errorf("invalid --server %q: no host", u.Redacted())
-	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("invalid --server %q: no query or fragment allowed", u.Redacted())
+		return nil, fmt.Errorf("invalid --server %q: no host", shown.String())
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return nil, fmt.Errorf("invalid --server %q: no credentials, query or fragment allowed", shown.String())
 	}
 	return u, nil
 }

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"regexp"
 	"strconv"
 	"strings"
@@ -122,15 +123,55 @@ func (t *transport) Counts() Counts {
 	return c
 }
 
-func (t *transport) count(req *http.Request) {
+func (t *transport) count(method, path string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if isRead(req.Method) {
+	if isRead(method) {
 		t.counts.Reads++
 	} else {
 		t.counts.Writes++
 	}
-	t.counts.ByRoute[req.Method+" "+routeOf(req.URL.Path)]++
+	t.counts.ByRoute[method+" "+routeOf(path)]++
+}
+
+// sentCounter counts the requests one attempt puts on the wire. The standard
+// transport silently resends a GET whose reused keep-alive connection broke
+// (net/http shouldRetryRequest), so counting RoundTrip calls would undercount
+// what the server received; httptrace's WroteRequest sees every write. Base
+// transports that do not report writes are counted once per attempt that got
+// an answer or failed after connecting (settle).
+type sentCounter struct {
+	t            *transport
+	method, path string
+
+	mu      sync.Mutex
+	writes  int
+	settled bool // counted by settle: later write reports are not counted again
+}
+
+func (s *sentCounter) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
+		if info.Err != nil {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.writes++
+		if !s.settled {
+			s.t.count(s.method, s.path)
+		}
+	}}
+}
+
+// settle counts the attempt once if no write was reported and reached says
+// the server may have seen it.
+func (s *sentCounter) settle(reached bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.writes == 0 && reached && !s.settled {
+		s.settled = true
+		s.t.count(s.method, s.path)
+	}
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -163,7 +204,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err := t.rateLimit(waitCtx); err != nil {
 			return nil, fmt.Errorf("octopus client: wait for rate limit: %w", err)
 		}
-		out := req.Clone(ctx)
+		sent := &sentCounter{t: t, method: req.Method, path: req.URL.Path}
+		out := req.Clone(httptrace.WithClientTrace(ctx, sent.trace()))
 		if getBody != nil {
 			if out.Body, err = getBody(); err != nil {
 				return nil, fmt.Errorf("rewind request body: %w", err)
@@ -176,9 +218,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 		if err != nil {
 			dialErr := isDialError(err)
-			if !dialErr {
-				t.count(out)
-			}
+			sent.settle(!dialErr)
 			t.log.LogAttrs(ctx, slog.LevelDebug, "octopus request",
 				slog.String("method", out.Method), slog.String("url", out.URL.Redacted()),
 				slog.String("error", err.Error()), slog.Duration("duration", elapsed), slog.Int("attempt", attempt))
@@ -206,7 +246,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 
-		t.count(out)
+		sent.settle(true)
 		t.log.LogAttrs(ctx, slog.LevelDebug, "octopus request",
 			slog.String("method", out.Method), slog.String("url", out.URL.Redacted()),
 			slog.Int("status", resp.StatusCode), slog.Duration("duration", elapsed), slog.Int("attempt", attempt))
