@@ -28,4 +28,5 @@ var (
 type Octopus interface {
 	SpaceOctopus
 	SettingsOctopus
+	TemplateOctopus
 }
