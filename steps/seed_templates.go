@@ -711,4 +711,3 @@ func (ac *applyState) targetTemplates(ctx context.Context, oct Octopus) (map[str
 	ac.stale = false
 	return ac.templates, nil
 }
-

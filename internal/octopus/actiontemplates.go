@@ -261,4 +261,3 @@ func (c *Client) DeleteActionTemplate(ctx context.Context, spaceID, id string) e
 	}
 	return nil
 }
-
