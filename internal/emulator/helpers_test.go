@@ -1,0 +1,99 @@
+package emulator_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/octofleet/octofleet/internal/emulator"
+)
+
+// response is a decoded answer.
+type response struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Array  []any
+	Raw    []byte
+}
+
+// do sends a request with the admin key (or key, when not empty) and decodes
+// the JSON answer.
+func do(t *testing.T, s *emulator.Server, method, path string, body any, key ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatalf("encode body: %v", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.URL()+path, rd)
+	if err != nil {
+		t.Fatalf("new request: %v", err)
+	}
+	k := s.APIKey()
+	if len(key) > 0 {
+		k = key[0]
+	}
+	if k != "" {
+		req.Header.Set("X-Octopus-ApiKey", k)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read %s %s: %v", method, path, err)
+	}
+	r := response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+	if len(raw) > 0 {
+		if raw[0] == '[' {
+			err = json.Unmarshal(raw, &r.Array)
+		} else {
+			err = json.Unmarshal(raw, &r.Body)
+		}
+		if err != nil {
+			t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		if cl := resp.Header.Get("Content-Length"); cl == "" || cl == "0" || cl != strconv.Itoa(len(raw)) {
+			t.Errorf("%s %s: status %d with Content-Length %q for %d bytes", method, path, resp.StatusCode, cl, len(raw))
+		}
+	}
+	return r
+}
+
+// must checks the status of a response.
+func must(t *testing.T, r response, status int) response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Raw)
+	}
+	return r
+}
+
+func str(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
+}
+
+func items(t *testing.T, r response) []map[string]any {
+	t.Helper()
+	raw, ok := r.Body["Items"].([]any)
+	if !ok {
+		t.Fatalf("no Items in %s", r.Raw)
+	}
+	out := make([]map[string]any, len(raw))
+	for i, x := range raw {
+		out[i] = x.(map[string]any)
+	}
+	return out
+}
