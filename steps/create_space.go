@@ -1247,6 +1247,12 @@ func (a *applier) applySpace(ctx context.Context, c Change) error {
 		a.loaded = map[string]bool{}
 	}
 	a.loaded["spaces"] = true
+	if c.Action == Create {
+		// A new space has no environments and no tag sets (Octopus seeds a
+		// Default Lifecycle and Default Project Group, so those are read).
+		a.st.envs, a.st.tagSets = nil, nil
+		a.loaded["envs"], a.loaded["tagSets"] = true, true
+	}
 	return nil
 }
 
