@@ -47,15 +47,15 @@ type SeedTemplatesInput struct {
 	// TargetSpace is the space to seed; the CLI defaults it to --space.
 	TargetSpace string `json:"targetSpace,omitempty" name:"target-space" help:"Space to seed (default: the global --space)." placeholder:"NAME"`
 	// From lists step template files and folders in the Library JSON format.
-	From []string `json:"from,omitempty" name:"from" help:"Step template file or folder in the Octopus Library JSON format (repeatable)." placeholder:"PATH"`
+	From []string `json:"from,omitempty" name:"from" sep:"none" help:"Step template file or folder in the Octopus Library JSON format (repeatable)." placeholder:"PATH"`
 	// Source is the upstream space that templates and template projects are copied from.
 	Source TemplateSource `json:"source,omitempty" embed:""`
 	// Templates selects upstream templates by name or glob (path.Match); empty means all custom templates.
-	Templates []string `json:"templates,omitempty" name:"template" help:"Upstream step template name or glob (repeatable; default all)." placeholder:"NAME"`
+	Templates []string `json:"templates,omitempty" name:"template" sep:"none" help:"Upstream step template name or glob (repeatable; default all)." placeholder:"NAME"`
 	// Community names community library templates to install and keep updated.
-	Community []string `json:"community,omitempty" name:"community" help:"Community step template to install and keep updated (repeatable)." placeholder:"NAME"`
+	Community []string `json:"community,omitempty" name:"community" sep:"none" help:"Community step template to install and keep updated (repeatable)." placeholder:"NAME"`
 	// Projects names upstream template projects to copy.
-	Projects []string `json:"projects,omitempty" name:"project" help:"Upstream template project to copy (repeatable)." placeholder:"NAME"`
+	Projects []string `json:"projects,omitempty" name:"project" sep:"none" help:"Upstream template project to copy (repeatable)." placeholder:"NAME"`
 	// Secrets holds sensitive parameter defaults: template name -> parameter name -> value.
 	Secrets map[string]map[string]string `json:"secrets,omitempty" kong:"-"`
 	// Prune deletes templates octofleet created from these sources that the sources no longer have.
@@ -70,6 +70,34 @@ type TemplateSource struct {
 	APIKey string `json:"apiKey,omitempty" name:"source-api-key" env:"OCTOFLEET_SOURCE_API_KEY" help:"Upstream API key." placeholder:"KEY"`
 	// Space is the upstream space's name.
 	Space string `json:"space,omitempty" name:"from-space" help:"Upstream space to copy step templates and template projects from." placeholder:"NAME"`
+}
+
+// Render expands the Go templates in the names of the input (target and
+// upstream space, template, community and project names), so that one
+// runbook step can seed each tenant's space.
+func (in SeedTemplatesInput) Render(data TemplateData) (SeedTemplatesInput, error) {
+	out := in
+	out.From = append([]string(nil), in.From...)
+	out.Templates = append([]string(nil), in.Templates...)
+	out.Community = append([]string(nil), in.Community...)
+	out.Projects = append([]string(nil), in.Projects...)
+	for _, f := range []struct {
+		name string
+		text *string
+	}{{"targetSpace", &out.TargetSpace}, {"source.server", &out.Source.Server}, {"source.space", &out.Source.Space}} {
+		if err := RenderPtr(f.name, f.text, data); err != nil {
+			return in, err
+		}
+	}
+	for _, l := range []struct {
+		name string
+		list []string
+	}{{"from", out.From}, {"templates", out.Templates}, {"community", out.Community}, {"projects", out.Projects}} {
+		if err := RenderAll(l.name, l.list, data); err != nil {
+			return in, err
+		}
+	}
+	return out, nil
 }
 
 // SeedTemplates is the seed-templates step: step templates from Library
@@ -320,14 +348,15 @@ func (s *SeedTemplates) plan(ctx context.Context, oct Octopus) (*seedPlan, error
 	return sp, nil
 }
 
-// spaceIDByName finds a space by name with one read.
+// spaceIDByName finds a space by name (or Id, as --space accepts both)
+// with one read.
 func spaceIDByName(ctx context.Context, oct Octopus, name string) (string, error) {
 	spaces, err := oct.Spaces(ctx)
 	if err != nil {
 		return "", fmt.Errorf("list spaces: %w", err)
 	}
 	for _, s := range spaces {
-		if s.Name == name {
+		if s.Name == name || s.ID == name {
 			return s.ID, nil
 		}
 	}

@@ -47,7 +47,7 @@ func projectToWire(spaceID string, p steps.Project) wireProject {
 		ID: p.ID, SpaceID: spaceID, Name: p.Name, Description: p.Description, LifecycleID: p.LifecycleID, ProjectGroupID: p.ProjectGroupID,
 		IsDisabled: p.IsDisabled, TenantedDeploymentMode: p.TenantedDeploymentMode, DefaultGuidedFailureMode: p.DefaultGuidedFailureMode,
 		DefaultToSkipIfAlreadyInstalled: p.DefaultToSkipIfAlreadyInstalled, DiscreteChannelRelease: p.DiscreteChannelRelease,
-		IncludedLibraryVariableSetIDs: orEmpty(p.IncludedLibraryVariableSetIDs), Templates: parametersToWire(p.Templates),
+		IncludedLibraryVariableSetIDs: nonNilStrings(p.IncludedLibraryVariableSetIDs), Templates: parametersToWire(p.Templates),
 	}
 }
 
@@ -183,7 +183,7 @@ func processFromWire(w wireProcess) steps.Process {
 	return p
 }
 
-func orEmpty(s []string) []string {
+func nonNilStrings(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
@@ -197,8 +197,8 @@ func stepsToWire(in []steps.ProcessStep) []wireStep {
 			PackageRequirement: s.PackageRequirement, Properties: propsToWire(s.Properties, nil), Actions: []wireAction{}}
 		for _, a := range s.Actions {
 			wa := wireAction{ID: a.ID, Name: a.Name, ActionType: a.ActionType, Notes: a.Notes, IsDisabled: a.IsDisabled,
-				IsRequired: a.IsRequired, Condition: a.Condition, Environments: orEmpty(a.Environments),
-				ExcludedEnvironments: orEmpty(a.ExcludedEnvironments), Channels: orEmpty(a.Channels), TenantTags: orEmpty(a.TenantTags),
+				IsRequired: a.IsRequired, Condition: a.Condition, Environments: nonNilStrings(a.Environments),
+				ExcludedEnvironments: nonNilStrings(a.ExcludedEnvironments), Channels: nonNilStrings(a.Channels), TenantTags: nonNilStrings(a.TenantTags),
 				WorkerPoolID: a.WorkerPoolID, WorkerPoolVariable: a.WorkerPoolVariable, Packages: packagesToWire(a.Packages),
 				Properties: propsToWire(a.Properties, a.SensitiveProperties)}
 			if a.ContainerImage != "" || a.ContainerFeedID != "" {

@@ -31,7 +31,7 @@ func runbookFromWire(w wireRunbook) steps.Runbook {
 
 func runbookToWire(spaceID string, r steps.Runbook) wireRunbook {
 	w := wireRunbook{ID: r.ID, SpaceID: spaceID, ProjectID: r.ProjectID, Name: r.Name, Description: r.Description,
-		EnvironmentScope: r.EnvironmentScope, Environments: orEmpty(r.Environments), MultiTenancyMode: r.MultiTenancyMode,
+		EnvironmentScope: r.EnvironmentScope, Environments: nonNilStrings(r.Environments), MultiTenancyMode: r.MultiTenancyMode,
 		DefaultGuidedFailureMode: r.DefaultGuidedFailureMode, ForcePackageDownload: r.ForcePackageDownload}
 	// The swagger marks these required; fill the server's own defaults.
 	if w.EnvironmentScope == "" {
