@@ -44,34 +44,37 @@ type Connection struct {
 	APIKey string `json:"apiKey"`
 }
 
-// CloneInstanceSettingsInput is the input of clone-instance-settings.
+// CloneInstanceSettingsInput is the input of clone-instance-settings. The
+// kong tags make the simple fields flags; the connections, overrides and
+// secrets come from the input document (the command adds --source-server,
+// --target-server and their keys).
 type CloneInstanceSettingsInput struct {
 	// Source is the instance to copy from; nil means the global connection.
-	Source *Connection `json:"source,omitempty"`
+	Source *Connection `json:"source,omitempty" kong:"-"`
 	// Target is the instance to change.
-	Target *Connection `json:"target,omitempty"`
+	Target *Connection `json:"target,omitempty" kong:"-"`
 	// Include picks setting groups (SettingGroups); empty means all.
-	Include []string `json:"include,omitempty"`
+	Include []string `json:"include,omitempty" name:"include" sep:"," help:"Setting groups to copy: authentication, smtp, auditStream, webPortal, retention, teams, subscriptions (default all)." placeholder:"GROUP,..."`
 	// Spaces names the spaces whose subscriptions are copied; empty means
 	// every space of the source that the target has too (by name).
-	Spaces []string `json:"spaces,omitempty"`
+	Spaces []string `json:"spaces,omitempty" name:"subscription-space" sep:"none" help:"Space whose subscriptions are copied (repeatable; default every space both instances have)." placeholder:"NAME"`
 	// TeamMembership copies the members of system teams (by username).
-	TeamMembership bool `json:"teamMembership,omitempty"`
+	TeamMembership bool `json:"teamMembership,omitempty" name:"team-membership" help:"Also copy the members of system teams (matched by username)."`
 	// Overrides replaces values for this target: settings document key →
 	// Octopus field path → value. String values may use templates.
-	Overrides map[string]map[string]any `json:"overrides,omitempty"`
+	Overrides map[string]map[string]any `json:"overrides,omitempty" kong:"-"`
 	// Secrets supplies values Octopus cannot return, keyed "<document>.<field
 	// path>" (for example "authentication-aad.ClientSecret",
 	// "smtp.Details.SmtpPassword", "subscriptions/Default/Deploys.WebhookHeaderValue").
-	Secrets map[string]string `json:"secrets,omitempty"`
+	Secrets map[string]string `json:"secrets,omitempty" kong:"-"`
 	// RotateSecrets writes supplied secrets even where the target has one.
 	// Without it a supplied secret is written only where the target has none:
 	// Octopus never returns secrets, so a value that is always written would
 	// show as drift on every run.
-	RotateSecrets bool `json:"rotateSecrets,omitempty"`
+	RotateSecrets bool `json:"rotateSecrets,omitempty" name:"rotate-secrets" help:"Write supplied secrets even where the target already has one."`
 	// BackupDir receives the backup of the target's values before the first
 	// write; empty means the current directory.
-	BackupDir string `json:"backupDir,omitempty"`
+	BackupDir string `json:"backupDir,omitempty" name:"backup-dir" help:"Folder for the backup of the target's values, written before the first change (default: current folder)." placeholder:"DIR"`
 }
 
 // Dialer connects to an Octopus instance.

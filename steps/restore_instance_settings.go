@@ -9,7 +9,7 @@ import (
 // RestoreInstanceSettingsInput is the input of restore-instance-settings.
 type RestoreInstanceSettingsInput struct {
 	// From is a backup file written by clone-instance-settings.
-	From string `json:"from"`
+	From string `json:"from,omitempty" name:"from" help:"Backup file written by clone-instance-settings." placeholder:"FILE"`
 }
 
 // RestoreInstanceSettings puts an instance's settings back to the values a
