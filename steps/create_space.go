@@ -830,9 +830,9 @@ func samePhases(a, b []PhaseView) bool {
 
 // RetentionView is a retention policy as a plan shows it.
 type RetentionView struct {
-	QuantityToKeep    int    `json:"quantityToKeep"`
-	Unit              string `json:"unit"`
-	ShouldKeepForever bool   `json:"shouldKeepForever"`
+	QuantityToKeep    int    `json:"quantityToKeep,omitempty"`
+	Unit              string `json:"unit,omitempty"`
+	ShouldKeepForever bool   `json:"shouldKeepForever,omitempty"`
 }
 
 // String renders the policy for text plans.
