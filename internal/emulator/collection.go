@@ -451,6 +451,20 @@ func (s *Server) remove(c *Call, k *Kind, id string) (Doc, error) {
 	return out, nil
 }
 
+// patch sets server-owned properties of a stored document directly, without
+// hooks or events (built-in documents' flags). It reports whether the
+// document exists.
+func (s *Server) patch(k *Kind, space, id string, fields Doc) bool {
+	rec := s.st.get(k.Name, storeSpace(k, space), id)
+	if rec == nil {
+		return false
+	}
+	for f, v := range fields {
+		rec.doc[f] = v
+	}
+	return true
+}
+
 // selected returns the records a list request asks for, filtered and ordered.
 func (s *Server) selected(c *Call, k *Kind) []*record {
 	ids := map[string]bool{}
@@ -459,11 +473,16 @@ func (s *Server) selected(c *Call, k *Kind) []*record {
 	}
 	partial := strings.ToLower(c.QueryValue("partialName"))
 	name := c.QueryValue("name")
-	includeSystem := c.queryBool("includeSystem", true)
 	spaces := map[string]bool{}
 	for _, sp := range c.Query("spaces") {
 		spaces[strings.ToLower(sp)] = true
 	}
+	// Mixed kinds: the real default of includeSystem is not documented. The
+	// legacy SDK cannot send includeSystem=false (omitempty) and SpaceCloner
+	// sends includeSystem=true explicitly with spaces=..., so a request that
+	// names spaces (in the URL or the query) gets system documents only when
+	// asked; a bare /api/teams lists everything.
+	includeSystem := c.queryBool("includeSystem", !c.Scoped && len(spaces) == 0)
 	var out []*record
 	for _, rec := range s.st.all(k.Name) {
 		d := rec.doc

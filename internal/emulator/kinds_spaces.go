@@ -94,13 +94,10 @@ func afterSpaceCreate(c *Call, d Doc) error {
 		"SpaceId":                id,
 		"MemberUserIds":          anySlice(strs(d, "SpaceManagersTeamMembers")),
 		"ExternalSecurityGroups": []any{},
-		"CanBeDeleted":           false,
-		"CanBeRenamed":           false,
-		"CanChangeMembers":       true,
-		"CanChangeRoles":         false,
 	}, teamID); err != nil {
 		return fmt.Errorf("create space managers team: %w", err)
 	}
+	c.srv.patch(teamsKind, "", teamID, Doc{"CanBeDeleted": false, "CanBeRenamed": false, "CanChangeMembers": true, "CanChangeRoles": false})
 	teams := strs(d, "SpaceManagersTeams")
 	if !containsFold(teams, teamID) {
 		d["SpaceManagersTeams"] = anySlice(append(teams, teamID))

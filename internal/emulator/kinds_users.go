@@ -147,8 +147,11 @@ func init() {
 			ensure(d, "Description", "")
 			ensure(d, "MemberUserIds", []any{})
 			ensure(d, "ExternalSecurityGroups", []any{})
+			// The Can* flags are the server's: clients send false for them (the
+			// SDK's Team has no omitempty), and a team made through the API is
+			// fully editable. Built-in teams get theirs from patch.
 			for _, f := range []string{"CanBeDeleted", "CanBeRenamed", "CanChangeMembers", "CanChangeRoles"} {
-				ensure(d, f, true)
+				d[f] = true
 			}
 			return nil
 		},

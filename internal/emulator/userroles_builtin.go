@@ -138,7 +138,7 @@ func (s *Server) seedUserRoles(c *Call) error {
 		if _, err := s.createWithID(c, userRolesKind, d, r.id); err != nil {
 			return fmt.Errorf("seed user role %s: %w", r.id, err)
 		}
-		s.st.get(userRolesKind.Name, "", r.id).doc["CanBeDeleted"] = false
+		s.patch(userRolesKind, "", r.id, Doc{"CanBeDeleted": false})
 	}
 	return nil
 }
@@ -173,9 +173,9 @@ func (s *Server) seedSystemTeams(c *Call) error {
 	}
 	teams := []struct {
 		id, name, description string
-		members                []any
-		canChangeMembers       bool
-		role                   string
+		members               []any
+		canChangeMembers      bool
+		role                  string
 	}{
 		{administratorsTeamID, "Octopus Administrators", "Octopus Administrators can do everything.", []any{adminID}, true, "userroles-systemadministrator"},
 		{managersTeamID, "Octopus Managers", "Octopus Managers can do everything except certain system-level functions reserved for Octopus Administrators.", []any{}, true, "userroles-systemmanager"},
@@ -188,14 +188,11 @@ func (s *Server) seedSystemTeams(c *Call) error {
 			"SpaceId":                nil,
 			"MemberUserIds":          t.members,
 			"ExternalSecurityGroups": []any{},
-			"CanBeDeleted":           false,
-			"CanBeRenamed":           false,
-			"CanChangeMembers":       t.canChangeMembers,
-			"CanChangeRoles":         t.id != administratorsTeamID,
 		}
 		if _, err := s.createWithID(c, teamsKind, d, t.id); err != nil {
 			return fmt.Errorf("seed team %s: %w", t.id, err)
 		}
+		s.patch(teamsKind, "", t.id, Doc{"CanBeDeleted": false, "CanBeRenamed": false, "CanChangeMembers": t.canChangeMembers, "CanChangeRoles": t.id != administratorsTeamID})
 		if t.role == "" {
 			continue
 		}
