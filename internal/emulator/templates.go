@@ -72,12 +72,16 @@ func init() {
 		NoUpdate:      true,
 		NoDelete:      true,
 		NoEvents:      true,
+		NoList:        true, // paged list only: the real server has no /all
 		TemplateQuery: "{?skip,take,ids}",
 		Links: func(d Doc, self string) map[string]string {
 			return map[string]string{"Logo": self + "/logo"}
 		},
 	})
 	addSeeder(seedCommunityTemplates)
+	addRoute(http.MethodGet, "communityactiontemplates", RouteSystem, func(c *Call) (any, error) {
+		return c.srv.listHandler(c, communityTemplatesKind)
+	})
 	addRoute(http.MethodGet, "actiontemplates/categories", RouteSpace, templateCategories)
 	addRoute(http.MethodGet, "actiontemplates/search", RouteSpace, templateSearch)
 	addRoute(http.MethodGet, "actiontemplates/{id}/versions/{version}", RouteSpace, templateVersion)

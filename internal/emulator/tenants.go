@@ -476,7 +476,7 @@ func tenantVariableList(method string, common bool) Handler {
 			}
 		}
 		items, missing := c.srv.tenantVariableItems(c, t, common)
-		out := Doc{"TenantId": t["Id"], "Variables": items, "Links": map[string]any{}}
+		out := Doc{"TenantId": t["Id"], "Variables": items}
 		if method == http.MethodGet {
 			if !c.queryBool("includeMissingVariables", false) {
 				missing = []any{}
@@ -513,7 +513,7 @@ func (s *Server) tenantVariableItems(c *Call, t Doc, common bool) (items, missin
 					}
 					v := lookup(vals, "Project", pid, env, str(tpl, "Id"))
 					if v == nil {
-						item["Id"], item["Value"] = nil, cloneValue(tpl["DefaultValue"])
+						item["Value"] = cloneValue(tpl["DefaultValue"])
 						missing = append(missing, item)
 						continue
 					}
@@ -553,7 +553,7 @@ func (s *Server) tenantVariableItems(c *Call, t Doc, common bool) (items, missin
 			}
 			if !found {
 				missing = append(missing, map[string]any{
-					"Id": nil, "LibraryVariableSetId": id, "LibraryVariableSetName": set["Name"], "TemplateId": tpl["Id"],
+					"LibraryVariableSetId": id, "LibraryVariableSetName": set["Name"], "TemplateId": tpl["Id"],
 					"Template": cloneValue(tpl), "Value": cloneValue(tpl["DefaultValue"]), "Scope": map[string]any{"EnvironmentIds": []any{}},
 				})
 			}

@@ -1,0 +1,497 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The conformance test checks the emulator against the real server's API
+// description in ../shared/octopus-api (the swagger document of Octopus
+// 2026.1 and the route list taken from the server's source). It is skipped
+// where that folder is absent (a fresh clone elsewhere).
+
+// apiReferenceDir is ../shared/octopus-api seen from the repository root;
+// tests run in internal/emulator.
+var apiReferenceDir = filepath.Join("..", "..", "..", "shared", "octopus-api")
+
+type swaggerDoc struct {
+	Paths       map[string]map[string]json.RawMessage `json:"paths"`
+	Definitions map[string]struct {
+		Required   []string                   `json:"required"`
+		Properties map[string]json.RawMessage `json:"properties"`
+	} `json:"definitions"`
+}
+
+func loadReference(t *testing.T) (*swaggerDoc, map[string]bool) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(apiReferenceDir, "swagger-2026.1.json"))
+	if os.IsNotExist(err) {
+		t.Skipf("no API reference at %s", apiReferenceDir)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sw swaggerDoc
+	if err := json.Unmarshal(raw, &sw); err != nil {
+		t.Fatalf("decode swagger: %v", err)
+	}
+	raw, err = os.ReadFile(filepath.Join(apiReferenceDir, "server_endpoints.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var endpoints []struct{ Method, Route string }
+	if err := json.Unmarshal(raw, &endpoints); err != nil {
+		t.Fatalf("decode server_endpoints: %v", err)
+	}
+	known := map[string]bool{}
+	for _, e := range endpoints {
+		known[strings.ToUpper(e.Method)+" "+normalRoute(e.Route)] = true
+	}
+	for p, ops := range sw.Paths {
+		for m := range ops {
+			known[strings.ToUpper(m)+" "+normalRoute("api"+p)] = true
+		}
+	}
+	return &sw, known
+}
+
+var routeParam = regexp.MustCompile(`\{[^}]*\}`)
+
+// normalRoute makes routes comparable: lower case, no leading slash, every
+// parameter "{}", and the /spaces/{spaceId}/ form folded into /{spaceId}/.
+func normalRoute(r string) string {
+	r = strings.ToLower(strings.Trim(r, "/"))
+	r = routeParam.ReplaceAllString(r, "{}")
+	if rest, ok := strings.CutPrefix(r, "api/spaces/{}/"); ok {
+		r = "api/{}/" + rest
+	}
+	return r
+}
+
+// servedRoutes lists every route the server answers, as "METHOD api/..."
+// in the form a space-scoped route is documented with (/api/{spaceId}/x).
+func servedRoutes(s *Server) []string {
+	seen := map[string]bool{}
+	for _, list := range s.router.byFirst {
+		for _, rt := range list {
+			path := "api"
+			if rt.scope != RouteSystem {
+				path += "/{spaceId}"
+			}
+			if rt.pattern != "" {
+				path += "/" + rt.pattern
+			}
+			seen[rt.method+" "+path] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for r := range seen {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// knownExtraRoutes are routes the emulator serves although the real server
+// does not, each with the reason it is tolerated. Remove an entry when its
+// owner drops the route; the test fails on an entry that is no longer served.
+var knownExtraRoutes = map[string]string{
+	"GET api/{spaceId}/events/all":           "generic /all of the Events kind (events.go); real server: paged list only",
+	"GET api/{spaceId}/scopeduserroles/all":  "generic /all of the ScopedUserRoles kind (kinds_users.go); real server: paged list only",
+	"GET api/{spaceId}/runbookProcesses/all": "generic /all of the RunbookProcesses kind (runbooks.go); real server: no list at all",
+}
+
+func TestConformanceRoutes(t *testing.T) {
+	t.Parallel()
+	_, known := loadReference(t)
+	s := newConformanceServer(t)
+	served := map[string]bool{}
+	for _, r := range servedRoutes(s) {
+		served[r] = true
+		method, path, _ := strings.Cut(r, " ")
+		if known[method+" "+normalRoute(path)] {
+			continue
+		}
+		if why, ok := knownExtraRoutes[r]; ok {
+			t.Logf("tolerated: %s (%s)", r, why)
+			continue
+		}
+		t.Errorf("the emulator serves %s, which the real server does not have", r)
+	}
+	for r := range knownExtraRoutes {
+		if !served[r] {
+			t.Errorf("knownExtraRoutes lists %s, which is no longer served: remove the entry", r)
+		}
+	}
+}
+
+func newConformanceServer(t *testing.T) *Server {
+	t.Helper()
+	dir := t.TempDir()
+	tmpl := `{"Id":"9c0e5fd4-3b1c-4f7e-a3c4-0d6f1a2b3c4d","Name":"Conformance","Description":"d","ActionType":"Octopus.Script",
+"Version":2,"Author":"me","Category":"other","Packages":[],"Properties":{"Octopus.Action.Script.ScriptBody":"echo"},
+"Parameters":[{"Name":"P","Label":"P","HelpText":"","DefaultValue":"x","DisplaySettings":{}}],"LastModifiedBy":"me"}`
+	if err := os.WriteFile(filepath.Join(dir, "conformance.json"), []byte(tmpl), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{CommunityTemplatesDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// conformanceCall sends one request with the admin key and decodes the
+// answer, failing the test on an unexpected status.
+func conformanceCall(t *testing.T, s *Server, method, path string, body any, want int) any {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.URL()+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Octopus-ApiKey", s.APIKey())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+	}
+	var out any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return out
+}
+
+// sample is how the conformance test obtains one served document of a kind.
+type sample struct {
+	kind       string // Kind.Name, "" for documents that are not a kind
+	definition string // swagger definition the document must match
+	// get returns the served document (creating what it needs first).
+	get func(t *testing.T, s *Server, f *fixture) any
+	// items names definitions for array properties whose elements are
+	// documents too ("Variables" -> "TenantProjectVariableV2").
+	items map[string]string
+}
+
+// fixture creates, once, the documents several samples depend on.
+type fixture struct {
+	ids map[string]string
+}
+
+func (f *fixture) id(t *testing.T, s *Server, name string, create func() string) string {
+	t.Helper()
+	if f.ids[name] == "" {
+		f.ids[name] = create()
+	}
+	return f.ids[name]
+}
+
+func field(v any, name string) string {
+	m, _ := v.(map[string]any)
+	s, _ := m[name].(string)
+	return s
+}
+
+func post(t *testing.T, s *Server, path string, body any) any {
+	t.Helper()
+	return conformanceCall(t, s, http.MethodPost, path, body, http.StatusCreated)
+}
+
+func get(t *testing.T, s *Server, path string) any {
+	t.Helper()
+	return conformanceCall(t, s, http.MethodGet, path, nil, http.StatusOK)
+}
+
+// firstOf returns the first item of a paged list.
+func firstOf(t *testing.T, s *Server, path string) any {
+	t.Helper()
+	items, _ := get(t, s, path).(map[string]any)["Items"].([]any)
+	if len(items) == 0 {
+		t.Fatalf("GET %s: no items", path)
+	}
+	return items[0]
+}
+
+const sp = "/api/Spaces-1"
+
+func (f *fixture) environment(t *testing.T, s *Server) string {
+	return f.id(t, s, "env", func() string {
+		return field(post(t, s, sp+"/environments", map[string]any{"Name": "Conformance Env"}), "Id")
+	})
+}
+
+func (f *fixture) project(t *testing.T, s *Server) string {
+	return f.id(t, s, "project", func() string {
+		lc := field(firstOf(t, s, sp+"/lifecycles"), "Id")
+		pg := field(firstOf(t, s, sp+"/projectgroups"), "Id")
+		lvs := f.librarySet(t, s)
+		return field(post(t, s, sp+"/projects", map[string]any{
+			"Name": "Conformance", "LifecycleId": lc, "ProjectGroupId": pg, "TenantedDeploymentMode": "Tenanted",
+			"IncludedLibraryVariableSetIds": []string{lvs},
+			"Templates": []any{map[string]any{"Name": "Url", "Label": "URL", "DefaultValue": "", "DisplaySettings": map[string]any{"Octopus.ControlType": "SingleLineText"}}},
+		}), "Id")
+	})
+}
+
+func (f *fixture) librarySet(t *testing.T, s *Server) string {
+	return f.id(t, s, "lvs", func() string {
+		return field(post(t, s, sp+"/libraryvariablesets", map[string]any{
+			"Name": "Conformance Set", "ContentType": "Variables",
+			"Templates": []any{map[string]any{"Name": "Region", "Label": "Region", "DisplaySettings": map[string]any{"Octopus.ControlType": "SingleLineText"}}},
+		}), "Id")
+	})
+}
+
+func (f *fixture) tagSet(t *testing.T, s *Server) string {
+	return f.id(t, s, "tagset", func() string {
+		return field(post(t, s, sp+"/tagsets", map[string]any{
+			"Name": "Tier", "Tags": []any{map[string]any{"Name": "Gold", "Color": "#FFD700"}},
+		}), "Id")
+	})
+}
+
+func (f *fixture) tenant(t *testing.T, s *Server) string {
+	return f.id(t, s, "tenant", func() string {
+		f.tagSet(t, s)
+		return field(post(t, s, sp+"/tenants", map[string]any{
+			"Name": "Conformance Tenant", "TenantTags": []string{"Tier/Gold"},
+			"ProjectEnvironments": map[string]any{f.project(t, s): []string{f.environment(t, s)}},
+		}), "Id")
+	})
+}
+
+func (f *fixture) runbook(t *testing.T, s *Server) string {
+	return f.id(t, s, "runbook", func() string {
+		return field(post(t, s, sp+"/runbooks", map[string]any{"Name": "Conformance Runbook", "ProjectId": f.project(t, s)}), "Id")
+	})
+}
+
+func (f *fixture) actionTemplate(t *testing.T, s *Server) string {
+	return f.id(t, s, "template", func() string {
+		return field(post(t, s, sp+"/actiontemplates", map[string]any{
+			"Name": "Conformance Step", "ActionType": "Octopus.Script",
+			"Properties": map[string]any{"Octopus.Action.Script.ScriptBody": "echo"},
+			"Parameters": []any{map[string]any{"Name": "Secret", "DefaultValue": map[string]any{"HasValue": true, "NewValue": "x"}}},
+		}), "Id")
+	})
+}
+
+// samples maps every kind (and the documents served beside kinds) to the
+// swagger definition it must match. TestConformanceDocuments fails when a
+// kind has no entry, so a new kind cannot go unchecked.
+var samples = []sample{
+	{kind: "Spaces", definition: "SpaceResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return get(t, s, "/api/spaces/Spaces-1")
+	}},
+	{kind: "Users", definition: "UserResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return get(t, s, "/api/users/me")
+	}},
+	{kind: "ApiKeys", definition: "ApiKeyResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		me := field(get(t, s, "/api/users/me"), "Id")
+		return firstOf(t, s, "/api/users/"+me+"/apikeys")
+	}},
+	{kind: "Teams", definition: "TeamResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return post(t, s, "/api/teams", map[string]any{"Name": "Conformance Team", "MemberUserIds": []string{}})
+	}},
+	{kind: "UserRoles", definition: "UserRoleResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, "/api/userroles")
+	}},
+	{kind: "ScopedUserRoles", definition: "ScopedUserRoleResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, "/api/scopeduserroles")
+	}},
+	{kind: "Environments", definition: "EnvironmentResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return get(t, s, sp+"/environments/"+f.environment(t, s))
+	}},
+	{kind: "Lifecycles", definition: "LifecycleResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, sp+"/lifecycles")
+	}},
+	{kind: "ProjectGroups", definition: "ProjectGroupResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, sp+"/projectgroups")
+	}},
+	{kind: "TagSets", definition: "TagSetResource", items: map[string]string{"Tags": "TagResource"}, get: func(t *testing.T, s *Server, f *fixture) any {
+		return get(t, s, sp+"/tagsets/"+f.tagSet(t, s))
+	}},
+	{kind: "Feeds", definition: "FeedResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, sp+"/feeds")
+	}},
+	{kind: "Events", definition: "EventResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		f.environment(t, s)
+		return firstOf(t, s, "/api/events")
+	}},
+	{kind: "InstanceSettings", definition: "ConfigurationSection", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, "/api/configuration")
+	}},
+	{kind: "Projects", definition: "ProjectResource", items: map[string]string{"Templates": "ActionTemplateParameterResource"}, get: func(t *testing.T, s *Server, f *fixture) any {
+		return get(t, s, sp+"/projects/"+f.project(t, s))
+	}},
+	{kind: "DeploymentProcesses", definition: "DeploymentProcessResource", items: map[string]string{"Steps": "DeploymentStepResource"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			p := f.project(t, s)
+			dp := get(t, s, sp+"/projects/"+p+"/deploymentprocesses").(map[string]any)
+			dp["Steps"] = []any{map[string]any{"Name": "Hello", "Actions": []any{map[string]any{"Name": "Hello", "ActionType": "Octopus.Script"}}}}
+			return conformanceCall(t, s, http.MethodPut, sp+"/deploymentprocesses/"+field(dp, "Id"), dp, http.StatusOK)
+		}},
+	{kind: "Channels", definition: "ChannelResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, sp+"/projects/"+f.project(t, s)+"/channels")
+	}},
+	{kind: "Variables", definition: "VariableSetResource", items: map[string]string{"Variables": "VariableResource"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			vs := get(t, s, sp+"/projects/"+f.project(t, s)+"/variables").(map[string]any)
+			vs["Variables"] = []any{
+				map[string]any{"Name": "Plain", "Value": "v"},
+				map[string]any{"Name": "Secret", "Value": "s", "IsSensitive": true},
+			}
+			return conformanceCall(t, s, http.MethodPut, sp+"/variables/"+field(vs, "Id"), vs, http.StatusOK)
+		}},
+	{kind: "LibraryVariableSets", definition: "LibraryVariableSetResource", items: map[string]string{"Templates": "ActionTemplateParameterResource"}, get: func(t *testing.T, s *Server, f *fixture) any {
+		return get(t, s, sp+"/libraryvariablesets/"+f.librarySet(t, s))
+	}},
+	{kind: "ActionTemplates", definition: "ActionTemplateResource", items: map[string]string{"Parameters": "ActionTemplateParameterResource"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			return get(t, s, sp+"/actiontemplates/"+f.actionTemplate(t, s))
+		}},
+	{kind: "CommunityActionTemplates", definition: "CommunityActionTemplateResource", items: map[string]string{"Parameters": "ActionTemplateParameterResource"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			return firstOf(t, s, "/api/communityactiontemplates")
+		}},
+	{kind: "Tenants", definition: "TenantResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return get(t, s, sp+"/tenants/"+f.tenant(t, s))
+	}},
+	{kind: "Subscriptions", definition: "SubscriptionResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return post(t, s, sp+"/subscriptions", map[string]any{"Name": "Conformance", "Type": "Event",
+			"EventNotificationSubscription": map[string]any{"Filter": map[string]any{}}})
+	}},
+	{kind: "WorkerPools", definition: "WorkerPoolResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, sp+"/workerpools")
+	}},
+	{kind: "Runbooks", definition: "RunbookResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return get(t, s, sp+"/runbooks/"+f.runbook(t, s))
+	}},
+	{kind: "RunbookProcesses", definition: "RunbookProcessResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		rb := get(t, s, sp+"/runbooks/"+f.runbook(t, s))
+		return get(t, s, sp+"/runbookProcesses/"+field(rb, "RunbookProcessId"))
+	}},
+	{definition: "TenantVariableResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return get(t, s, sp+"/tenants/"+f.tenant(t, s)+"/variables")
+	}},
+	{definition: "GetProjectVariablesByTenantIdResponse", items: map[string]string{"MissingVariables": "MissingTenantProjectVariable"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			return get(t, s, sp+"/tenants/"+f.tenant(t, s)+"/projectvariables?includeMissingVariables=true")
+		}},
+	{definition: "ModifyProjectVariablesByTenantIdResponse", items: map[string]string{"Variables": "TenantProjectVariableV2"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			tn := f.tenant(t, s)
+			missing := get(t, s, sp+"/tenants/"+tn+"/projectvariables?includeMissingVariables=true").(map[string]any)["MissingVariables"].([]any)
+			m := missing[0].(map[string]any)
+			body := map[string]any{"Variables": []any{map[string]any{"ProjectId": m["ProjectId"], "TemplateId": m["TemplateId"], "Value": "https://x", "Scope": m["Scope"]}}}
+			return conformanceCall(t, s, http.MethodPut, sp+"/tenants/"+tn+"/projectvariables", body, http.StatusOK)
+		}},
+	{definition: "GetCommonVariablesByTenantIdResponse", items: map[string]string{"MissingVariables": "MissingTenantCommonVariable"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			return get(t, s, sp+"/tenants/"+f.tenant(t, s)+"/commonvariables?includeMissingVariables=true")
+		}},
+	{definition: "ActionTemplateCategoryResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		list, _ := get(t, s, sp+"/actiontemplates/categories").([]any)
+		return list[0]
+	}},
+	{definition: "ActionTemplateSearchResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		f.actionTemplate(t, s)
+		list, _ := get(t, s, sp+"/actiontemplates/search").([]any)
+		return list[len(list)-1]
+	}},
+}
+
+func TestConformanceDocuments(t *testing.T) {
+	t.Parallel()
+	sw, _ := loadReference(t)
+	s := newConformanceServer(t)
+	f := &fixture{ids: map[string]string{}}
+	covered := map[string]bool{}
+	for _, smp := range samples {
+		covered[smp.kind] = true
+		name := smp.kind
+		if name == "" {
+			name = smp.definition
+		}
+		t.Run(name, func(t *testing.T) {
+			doc := smp.get(t, s, f)
+			checkDefinition(t, sw, smp.definition, doc)
+			m, _ := doc.(map[string]any)
+			for prop, def := range smp.items {
+				list, _ := m[prop].([]any)
+				if len(list) == 0 {
+					t.Errorf("%s: %s is empty; the sample should fill it", smp.definition, prop)
+				}
+				for _, item := range list {
+					checkDefinition(t, sw, def, item)
+				}
+			}
+		})
+	}
+	for _, k := range kindsOrder {
+		if !covered[k.Name] {
+			t.Errorf("kind %s has no conformance sample: add one to samples", k.Name)
+		}
+	}
+}
+
+// checkDefinition reports properties the definition does not have and
+// required properties that are missing.
+func checkDefinition(t *testing.T, sw *swaggerDoc, definition string, doc any) {
+	t.Helper()
+	def, ok := sw.Definitions[definition]
+	if !ok {
+		t.Fatalf("no swagger definition %s", definition)
+	}
+	m, ok := doc.(map[string]any)
+	if !ok {
+		t.Fatalf("%s: served %T, want an object", definition, doc)
+	}
+	var extra, missing []string
+	for k := range m {
+		if _, ok := def.Properties[k]; !ok {
+			extra = append(extra, k)
+		}
+	}
+	for _, r := range def.Required {
+		if _, ok := m[r]; !ok {
+			missing = append(missing, r)
+		}
+	}
+	sort.Strings(extra)
+	sort.Strings(missing)
+	if len(extra) > 0 {
+		t.Errorf("%s: properties the real resource does not have: %s", definition, strings.Join(extra, ", "))
+	}
+	if len(missing) > 0 {
+		t.Errorf("%s: required properties missing: %s", definition, strings.Join(missing, ", "))
+	}
+}
