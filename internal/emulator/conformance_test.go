@@ -256,7 +256,7 @@ func (f *fixture) project(t *testing.T, s *Server) string {
 		return field(post(t, s, sp+"/projects", map[string]any{
 			"Name": "Conformance", "LifecycleId": lc, "ProjectGroupId": pg, "TenantedDeploymentMode": "Tenanted",
 			"IncludedLibraryVariableSetIds": []string{lvs},
-			"Templates": []any{map[string]any{"Name": "Url", "Label": "URL", "DefaultValue": "", "DisplaySettings": map[string]any{"Octopus.ControlType": "SingleLineText"}}},
+			"Templates":                     []any{map[string]any{"Name": "Url", "Label": "URL", "DefaultValue": "", "DisplaySettings": map[string]any{"Octopus.ControlType": "SingleLineText"}}},
 		}), "Id")
 	})
 }
