@@ -184,11 +184,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if ctx == context.Background() {
 		ctx = t.ctx
 	}
+	for _, c := range []context.Context{t.ctx, ctx} {
+		if c.Err() != nil {
+			return nil, fmt.Errorf("octopus client: %w", context.Cause(c))
+		}
+	}
 	waitCtx, stop := t.mergedContext(ctx)
 	defer stop()
-	if err := waitCtx.Err(); err != nil {
-		return nil, fmt.Errorf("octopus client: %w", context.Cause(waitCtx))
-	}
 
 	getBody, length, err := rewindable(req)
 	if err != nil {

@@ -194,13 +194,13 @@ func TestRetriesIdempotentRequests(t *testing.T) {
 				if err := m.do(t, c, path); err != nil {
 					t.Fatalf("%s with %s: %v", m.method, f.name, err)
 				}
+				assertCountsMatch(t, c, emu)
 				if got := requestsTo(emu, m.method, path); got != f.sent {
 					t.Errorf("emulator received %d %s requests, want %d", got, m.method, f.sent)
 				}
 				if m.check != nil {
 					m.check(t, c, path)
 				}
-				assertCountsMatch(t, c, emu)
 				if len(clock.Sleeps()) == 0 && f.sent == 3 {
 					t.Error("retried without backing off")
 				}
@@ -259,6 +259,7 @@ func TestPostIsNotRetriedBlindly(t *testing.T) {
 			if err == nil || !ambiguous(err) {
 				t.Fatalf("postRaw = %v, want an ambiguous failure", err)
 			}
+			assertCountsMatch(t, c, emu)
 			if got := requestsTo(emu, http.MethodPost, path); got != 1 {
 				t.Errorf("emulator received %d POSTs, want 1", got)
 			}
@@ -317,6 +318,7 @@ func TestCreateOnceDoesNotDuplicate(t *testing.T) {
 			if got.ID == "" || got.Name != "Prod" {
 				t.Errorf("createOnce returned %+v", got)
 			}
+			assertCountsMatch(t, c, emu)
 			envs, err := ListAll[env](ctx, c, path)
 			if err != nil {
 				t.Fatal(err)
