@@ -104,7 +104,7 @@ func TestListAllPages(t *testing.T) {
 func TestSDKErrorShapesAgainstEmulator(t *testing.T) {
 	t.Parallel()
 	emu := emulatortest.New(t)
-	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	c := mustDial(t, testOptions(emu, newFakeClock(), &logBuffer{}))
 	space := c.sdk.GetSpaceID()
 	if _, err := environments.Add(c.sdk, &environments.Environment{Name: "Dup", SpaceID: space}); err != nil {
 		t.Fatalf("add environment: %v", err)
