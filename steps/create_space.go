@@ -34,8 +34,8 @@ type CreateSpaceInput struct {
 	Name             string   `json:"name,omitempty" help:"Space name (at most 50 characters); may be a template." placeholder:"NAME"`
 	Description      *string  `json:"description,omitempty" help:"Space description; left alone when not given."`
 	Slug             string   `json:"slug,omitempty" help:"Space slug (at most 50 characters); Octopus derives it from the name when not given."`
-	ManagerTeams     []string `json:"managerTeams,omitempty" name:"manager-team" help:"Team (system or space team, by name) that manages the space; repeatable." placeholder:"TEAM"`
-	ManagerUsers     []string `json:"managerUsers,omitempty" name:"manager-user" help:"User (by username) that manages the space; repeatable." placeholder:"USERNAME"`
+	ManagerTeams     []string `json:"managerTeams,omitempty" name:"manager-team" sep:"none" help:"Team (system or space team, by name) that manages the space; repeatable." placeholder:"TEAM"`
+	ManagerUsers     []string `json:"managerUsers,omitempty" name:"manager-user" sep:"none" help:"User (by username) that manages the space; repeatable." placeholder:"USERNAME"`
 	TaskQueueStopped *bool    `json:"taskQueueStopped,omitempty" negatable:"" help:"Stop (or, negated, start) the space's task queue; left alone when not given."`
 
 	Environments  []EnvironmentInput  `json:"environments,omitempty" kong:"-"`

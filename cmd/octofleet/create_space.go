@@ -17,9 +17,10 @@ type createSpaceCmd struct {
 
 // Help is the long help of create-space.
 func (c *createSpaceCmd) Help() string {
-	return `Ensure a space exists with its managers and, from --input, its environments,
+	return `The field flags cover the space itself; --input adds its environments,
 lifecycles, project groups, tenant tag sets and teams. Anything the input leaves
-out is left alone; nothing it does not name is deleted. A re-run changes nothing.
+out is left alone; nothing it does not name is deleted. A re-run changes
+nothing.
 
 Outputs: SpaceId, SpaceName (--output octopus sets them as output variables).`
 }

@@ -97,6 +97,8 @@ func TestCreateSpaceCmdBadInput(t *testing.T) {
 		{name: "tenant not given", args: []string{"--name", "{{ .Tenant.Name }}"}, code: exitUsage, want: []string{"name: render template"}},
 		{name: "unknown manager team", args: []string{"--name", "A", "--manager-team", "Nobody"}, code: exitFailure,
 			want: []string{`managerTeams: unknown team "Nobody"`, `"Platform"`}},
+		{name: "team name with a comma is one name", args: []string{"--name", "A", "--manager-team", "Ops, EU", "--manager-team", "Platform"}, code: exitFailure,
+			want: []string{`managerTeams: unknown team "Ops, EU"`}},
 		{name: "unknown manager user", args: []string{"--name", "A", "--manager-user", "mallory"}, code: exitFailure,
 			want: []string{`managerUsers: unknown user "mallory"`, `"admin"`}},
 		{name: "unknown role", input: `{"name": "A", "teams": [{"name": "T", "roles": [{"role": "Overlord"}]}]}`, code: exitFailure,
