@@ -1,0 +1,143 @@
+package octopus
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/spaces"
+
+	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
+	"github.com/octofleet/octofleet/steps"
+)
+
+// TestSpaceManagersTeamHidden: the teams-spacemanagers-* team Octopus adds
+// to a space never reaches the steps, and an update keeps it on the server.
+// A stopped task queue, which Octopus ignores on create, is set anyway.
+func TestSpaceManagersTeamHidden(t *testing.T) {
+	t.Parallel()
+	emu := emulatortest.New(t)
+	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	ctx := t.Context()
+
+	sp, err := c.CreateSpace(ctx, steps.Space{Name: "Team A", Description: "A", TaskQueueStopped: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sp.TaskQueueStopped || sp.Description != "A" || len(sp.ManagerTeamIDs) != 0 {
+		t.Fatalf("created space = %+v", sp)
+	}
+	raw, err := spaces.GetByID(c.sdk, sp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hidden := slices.IndexFunc(raw.SpaceManagersTeams, func(id string) bool { return strings.HasPrefix(id, managersTeamPrefix) })
+	if hidden < 0 {
+		t.Fatalf("server's managers %q lack the teams-spacemanagers-* team", raw.SpaceManagersTeams)
+	}
+
+	sp.Description, sp.TaskQueueStopped, sp.ManagerTeamIDs = "B", false, []string{}
+	got, err := c.UpdateSpace(ctx, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Description != "B" || got.TaskQueueStopped || len(got.ManagerTeamIDs) != 0 {
+		t.Errorf("updated space = %+v", got)
+	}
+	raw, err = spaces.GetByID(c.sdk, sp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(raw.SpaceManagersTeams, func(id string) bool { return strings.HasPrefix(id, managersTeamPrefix) }) {
+		t.Errorf("update dropped the teams-spacemanagers-* team: %q", raw.SpaceManagersTeams)
+	}
+
+	all, err := c.Spaces(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
+		for _, id := range s.ManagerTeamIDs {
+			if strings.HasPrefix(id, managersTeamPrefix) {
+				t.Errorf("Spaces() shows %s among the managers of %s", id, s.Name)
+			}
+		}
+	}
+}
+
+// TestCreateOnceNoDuplicates: a create whose answer is lost is found by
+// name instead of being sent twice, for every kind create-space creates.
+func TestCreateOnceNoDuplicates(t *testing.T) {
+	t.Parallel()
+	emu := emulatortest.New(t)
+	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	ctx := t.Context()
+	sp, err := c.CreateSpace(ctx, steps.Space{Name: "Team A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := sp.ID
+	tests := []struct {
+		name, prefix string
+		create       func() (string, error)
+		count        func() (int, error)
+	}{
+		{"environment", "/api/" + id + "/environments",
+			func() (string, error) {
+				e, err := c.CreateEnvironment(ctx, steps.Environment{SpaceID: id, Name: "Dev", SortOrder: 1})
+				return e.ID, err
+			},
+			func() (int, error) { l, err := c.Environments(ctx, id); return len(l), err }},
+		{"lifecycle", "/api/" + id + "/lifecycles",
+			func() (string, error) {
+				l, err := c.CreateLifecycle(ctx, steps.Lifecycle{SpaceID: id, Name: "Standard"})
+				return l.ID, err
+			},
+			func() (int, error) { l, err := c.Lifecycles(ctx, id); return len(l), err }},
+		{"project group", "/api/" + id + "/projectgroups",
+			func() (string, error) {
+				g, err := c.CreateProjectGroup(ctx, steps.ProjectGroup{SpaceID: id, Name: "Web"})
+				return g.ID, err
+			},
+			func() (int, error) { l, err := c.ProjectGroups(ctx, id); return len(l), err }},
+		{"tag set", "/api/" + id + "/tagsets",
+			func() (string, error) {
+				ts, err := c.CreateTagSet(ctx, steps.TagSet{SpaceID: id, Name: "Tier", Tags: []steps.Tag{{Name: "Gold", Color: "#FFD700"}}})
+				return ts.ID, err
+			},
+			func() (int, error) { l, err := c.TagSets(ctx, id); return len(l), err }},
+		{"team", "/api/" + id + "/teams",
+			func() (string, error) {
+				tm, err := c.CreateTeam(ctx, steps.Team{SpaceID: id, Name: "Deployers"})
+				return tm.ID, err
+			},
+			func() (int, error) {
+				l, err := c.Teams(ctx, id)
+				n := 0
+				for _, tm := range l {
+					if tm.SpaceID == id {
+						n++
+					}
+				}
+				return n, err
+			}},
+	}
+	for _, tc := range tests { // sequential: they share the space
+		before, err := tc.count()
+		if err != nil {
+			t.Fatal(err)
+		}
+		emu.DropNext("POST", tc.prefix, 1)
+		gotID, err := tc.create()
+		if err != nil || gotID == "" {
+			t.Fatalf("%s: create after a dropped answer: id %q, %v", tc.name, gotID, err)
+		}
+		after, err := tc.count()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after != before+1 {
+			t.Errorf("%s: %d → %d items, want exactly one more", tc.name, before, after)
+		}
+	}
+}
