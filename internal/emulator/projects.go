@@ -46,8 +46,11 @@ func init() {
 		NoDelete:      true,
 		NoList:        true, // the real server has the paged list but no /all
 		TemplateQuery: "{?skip,take,ids}",
-		BeforeUpdate:  processBeforeUpdate,
-		Links:         processLinks,
+		BeforeUpdate: func(c *Call, d, old Doc) error {
+			keepOnly(d, deploymentProcessProps)
+			return processBeforeUpdate(c, d, old)
+		},
+		Links: processLinks,
 	})
 	channelsKind = registerKind(&Kind{
 		Name:          "Channels",
@@ -203,6 +206,22 @@ func projectDefaults(c *Call, d Doc) error {
 	return nil
 }
 
+// The property names of the real resources (swagger 2026.1 definitions).
+var (
+	projectProps = []string{"AllowIgnoreChannelRules", "AutoCreateRelease", "AutoDeployReleaseOverrides", "ClonedFromProjectId",
+		"CombineHealthAndSyncStatusInDashboardLiveStatus", "DefaultGuidedFailureMode", "DefaultPowerShellEdition",
+		"DefaultToSkipIfAlreadyInstalled", "DeploymentChangesTemplate", "DeploymentProcessId", "DeprovisioningRunbookId",
+		"Description", "DiscreteChannelRelease", "ExecuteDeploymentsOnResilientPipeline", "ExtensionSettings",
+		"ForcePackageDownload", "Icon", "Id", "IncludedLibraryVariableSetIds", "IsDisabled", "IsVersionControlled",
+		"LastModifiedBy", "LastModifiedOn", "LifecycleId", "Name", "PersistenceSettings", "ProjectConnectivityPolicy",
+		"ProjectGroupId", "ProjectTags", "ProjectTemplateDetails", "ProvisioningRunbookId", "ReleaseCreationStrategy",
+		"ReleaseNotesTemplate", "Slug", "SpaceId", "Templates", "TenantedDeploymentMode", "VariableSetId", "VersioningStrategy"}
+	channelProps = []string{"AutomaticEphemeralEnvironmentDeployments", "CustomFieldDefinitions", "Description",
+		"EphemeralEnvironmentNameTemplate", "GitReferenceRules", "GitResourceRules", "Id", "IsDefault", "LastModifiedBy",
+		"LastModifiedOn", "LifecycleId", "Name", "ParentEnvironmentId", "ProjectId", "Rules", "Slug", "SpaceId", "TenantTags", "Type"}
+	deploymentProcessProps = []string{"Id", "LastModifiedBy", "LastModifiedOn", "LastSnapshotId", "ProjectId", "SpaceId", "Steps", "Version"}
+)
+
 var tenantedModes = []string{"Untenanted", "TenantedOrUntenanted", "Tenanted"}
 
 func validateProject(c *Call, d, old Doc) error {
@@ -240,6 +259,7 @@ func validateProject(c *Call, d, old Doc) error {
 	if len(errs) > 0 {
 		return badRequest(errs...)
 	}
+	keepOnly(d, projectProps)
 	return nil
 }
 
@@ -437,6 +457,7 @@ func channelDefaults(c *Call, d Doc) error {
 // validateChannel checks the project and that the name is unique within it
 // (channel names are per project, not per space).
 func validateChannel(c *Call, d, old Doc) error {
+	keepOnly(d, channelProps)
 	pid := str(d, "ProjectId")
 	if pid == "" {
 		return badRequest("Please provide a value for ProjectId.")
