@@ -122,10 +122,7 @@ func ParseLibraryTemplate(file string, data []byte) (ActionTemplate, error) {
 		}
 		t.Parameters = append(t.Parameters, tp)
 	}
-	for i, p := range lt.Packages {
-		if p.AcquisitionLocation == "" {
-			return bad("Packages[%d] has no AcquisitionLocation", i)
-		}
+	for _, p := range lt.Packages {
 		t.Packages = append(t.Packages, TemplatePackage{
 			Name: p.Name, PackageID: stringOf(p.PackageID), FeedID: stringOf(p.FeedID),
 			AcquisitionLocation: p.AcquisitionLocation, Properties: p.Properties,
