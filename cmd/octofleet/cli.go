@@ -1,0 +1,326 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"reflect"
+	"slices"
+
+	"github.com/alecthomas/kong"
+	"sigs.k8s.io/yaml"
+
+	"github.com/octofleet/octofleet/internal/emulator"
+	"github.com/octofleet/octofleet/internal/octopus"
+	"github.com/octofleet/octofleet/schemas"
+	"github.com/octofleet/octofleet/steps"
+)
+
+// Exit codes (square/exit semantics, as kong uses them).
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitChanges = 2  // --dry-run --exit-code and the plan has changes
+	exitUsage   = 80 // bad usage or invalid input
+)
+
+// CLI is octofleet's command line: the global flags and one subcommand per step.
+type CLI struct {
+	Globals
+
+	CreateSpace createSpaceCmd `cmd:"" help:"Ensure a space exists, set up with its managers, environments, lifecycles, project groups, tag sets and teams." group:"Steps"`
+
+	SeedTemplates seedTemplatesCmd `cmd:"" help:"Keep step templates and template projects in sync in a space." group:"Steps"`
+
+	Emulator emulatorCmd `cmd:"" help:"Serve an in-memory Octopus Server API for tests and demos."`
+	Version  versionCmd  `cmd:"" help:"Print the version."`
+}
+
+// Globals apply to every subcommand. Precedence: flag > env > default.
+type Globals struct {
+	Server      string           `help:"Octopus Server URL." env:"OCTOPUS_URL" placeholder:"URL"`
+	APIKey      string           `help:"Octopus API key (never printed)." env:"OCTOPUS_API_KEY" name:"api-key" placeholder:"KEY"`
+	Space       string           `help:"Space name or ID." env:"OCTOPUS_SPACE"`
+	Output      string           `help:"Output: text, json, or octopus (text plus service messages setting output variables)." enum:"text,json,octopus" default:"text"`
+	LogLevel    slog.Level       `help:"Log level on stderr: debug, info, warn, error." env:"OCTOFLEET_LOG_LEVEL" default:"info" placeholder:"LEVEL"`
+	RateLimit   int              `help:"Client-side limit in requests per minute (0 = off)." env:"OCTOFLEET_RATE_LIMIT" default:"0" placeholder:"N"`
+	VersionFlag kong.VersionFlag `name:"version" help:"Print the version and exit."`
+
+	log *slog.Logger // set once the flags are parsed
+}
+
+// Validate rejects global flag values kong's types cannot.
+func (g *Globals) Validate() error {
+	if g.RateLimit < 0 {
+		return errors.New("--rate-limit must be 0 (off) or a positive number of requests per minute")
+	}
+	return nil
+}
+
+// logger returns the run's logger (a discarding one before parsing is done).
+func (g *Globals) logger() *slog.Logger {
+	if g.log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return g.log
+}
+
+// dialFunc connects to the Octopus Server named by the global flags. kong
+// calls it at most once, and only when a command's Run asks for steps.Octopus.
+type dialFunc func(ctx context.Context, g *Globals, log *slog.Logger) (steps.Octopus, error)
+
+// newParser builds the kong parser. main and the tests share it; stdin is
+// what --input - reads.
+func newParser(cli *CLI, stdin io.Reader, stdout, stderr io.Writer, dial dialFunc) (*kong.Kong, error) {
+	return kong.New(cli,
+		kong.Name("octofleet"),
+		kong.Description("Idempotent Octopus Deploy fleet steps: plan, then apply, against one Octopus Server API."),
+		kong.Vars{"version": "octofleet " + resolveVersion(), "emulator_api_key": emulator.DefaultAPIKey},
+		kong.Writers(stdout, stderr),
+		kong.Bind(&cli.Globals),
+		kong.BindTo(stdout, (*io.Writer)(nil)),
+		kong.BindSingletonProvider(dial), // dialled only if a Run asks for steps.Octopus
+		kong.WithBeforeApply(func(kctx *kong.Context) error {
+			if n := kctx.Selected(); n != nil && n.Target.CanAddr() {
+				if s, ok := n.Target.Addr().Interface().(interface{ setStdin(io.Reader) }); ok {
+					s.setStdin(stdin)
+				}
+			}
+			return nil
+		}),
+	)
+}
+
+// kongExit carries kong's exit code (after --help or --version) out of Parse.
+type kongExit int
+
+// execute parses args, runs the selected command and returns the exit code.
+// It never calls os.Exit, so tests run it in-process.
+func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, dial dialFunc) (code int) {
+	var (
+		cli     CLI
+		dialled steps.Octopus
+	)
+	parser, err := newParser(&cli, stdin, stdout, stderr, func(ctx context.Context, g *Globals, log *slog.Logger) (steps.Octopus, error) {
+		switch {
+		case g.Server == "":
+			return nil, &usageError{"--server (or OCTOPUS_URL) is required"}
+		case g.APIKey == "":
+			return nil, &usageError{"--api-key (or OCTOPUS_API_KEY) is required"}
+		}
+		oct, err := dial(ctx, g, log)
+		if err != nil {
+			return nil, err // never a typed nil inside the interface
+		}
+		dialled = oct
+		return oct, nil
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "octofleet: %v\n", err) // the command declarations are broken
+		return exitFailure
+	}
+	parser.Exit = func(c int) { panic(kongExit(c)) }
+	defer func() {
+		if r := recover(); r != nil {
+			c, ok := r.(kongExit)
+			if !ok {
+				panic(r)
+			}
+			code = int(c)
+		}
+	}()
+
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		// Every parse failure is bad usage or bad input, whatever kong's own
+		// code (it uses 1 for bad environment values): exit 80.
+		parser.Errorf("%s", err)
+		var ec kong.ExitCoder
+		if !errors.As(errors.Unwrap(err), &ec) { // not an input document error: point at the help
+			fmt.Fprintln(stderr, `Run "octofleet --help" for usage.`)
+		}
+		return exitUsage
+	}
+	cli.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cli.LogLevel}))
+	kctx.BindTo(ctx, (*context.Context)(nil)) // kctx.Run(ctx) would bind the concrete type
+	kctx.Bind(cli.log)
+	err = kctx.Run()
+	if c, ok := dialled.(interface{ Counts() octopus.Counts }); ok {
+		n := c.Counts()
+		cli.log.Debug("octopus api requests", "reads", n.Reads, "writes", n.Writes)
+	}
+	if err == nil {
+		return exitOK
+	}
+	code = exitFailure
+	var ec kong.ExitCoder
+	if errors.As(err, &ec) {
+		code = ec.ExitCode()
+	}
+	if code == exitChanges {
+		fmt.Fprintf(stderr, "octofleet: %v\n", err)
+	} else {
+		parser.Errorf("%s", err)
+	}
+	return code
+}
+
+// usageError is bad usage found after parsing (exit 80).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// ExitCode makes the process exit 80.
+func (e *usageError) ExitCode() int { return exitUsage }
+
+// exitError ends a run with a specific code (2: the plan has changes).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// ExitCode is the process's exit code.
+func (e *exitError) ExitCode() int { return e.code }
+
+// stepFlags are the flags every step subcommand embeds, next to its input
+// struct (whose fields are the step's field flags).
+type stepFlags struct {
+	Input      string            `help:"Input document, JSON or YAML ('-' = stdin). Replaces the field flags." type:"path" placeholder:"FILE"`
+	DryRun     bool              `help:"Print the plan; write nothing."`
+	ExitCode   bool              `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
+	TenantName string            `help:"Tenant name, for templates: {{ .Tenant.Name }}." placeholder:"NAME"`
+	TenantSlug string            `help:"Tenant slug, for templates: {{ .Tenant.Slug }}." placeholder:"SLUG"`
+	TenantTags []string          `name:"tenant-tag" help:"Tenant tag (Set/Tag), for templates: {{ .Tenant.Tags }}; repeatable." sep:"none" placeholder:"TAG"`
+	Vars       map[string]string `name:"var" help:"Template variable, for templates: {{ .Vars.k }}; repeatable." mapsep:"none" placeholder:"K=V"`
+
+	stdin io.Reader // what --input - reads; os.Stdin when nil
+}
+
+func (f *stepFlags) setStdin(r io.Reader) { f.stdin = r }
+
+// load fills in (a pointer to the step's input struct) from --input, or
+// validates what the field flags put there. Either way the document passes
+// through schemas.Decode, so both paths obey the same schema; every violation
+// is listed with its JSON path and the error exits 80.
+func (f *stepFlags) load(step string, in any) error {
+	v := reflect.ValueOf(in)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return fmt.Errorf("load %s input: want a non-nil pointer, got %T", step, in)
+	}
+	var doc []byte
+	if f.Input == "" {
+		var err error
+		if doc, err = flagDocument(in); err != nil {
+			return fmt.Errorf("load %s input: %w", step, err)
+		}
+	} else {
+		if !v.Elem().IsZero() {
+			return &steps.InputError{Field: "--input", Err: errors.New("the input file replaces the field flags: give one or the other")}
+		}
+		raw, err := f.readInput()
+		if err != nil {
+			return &steps.InputError{Field: "--input", Err: err}
+		}
+		if doc, err = toJSON(raw); err != nil {
+			return &steps.InputError{Field: "--input", Err: fmt.Errorf("%s: %w", f.Input, err)}
+		}
+	}
+	return schemas.Decode(step, doc, in)
+}
+
+func (f *stepFlags) readInput() ([]byte, error) {
+	if f.Input != "-" {
+		return os.ReadFile(f.Input)
+	}
+	r := f.stdin
+	if r == nil {
+		r = os.Stdin
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read stdin: %w", err)
+	}
+	return b, nil
+}
+
+// toJSON returns a JSON document as it is and converts YAML to JSON.
+func toJSON(raw []byte) ([]byte, error) {
+	if json.Valid(raw) {
+		return raw, nil
+	}
+	doc, err := yaml.YAMLToJSON(raw)
+	if err != nil {
+		return nil, fmt.Errorf("neither JSON nor YAML: %w", err)
+	}
+	return doc, nil
+}
+
+// flagDocument marshals the flag-filled input struct to JSON. Flags that were
+// not given must marshal to nothing, so the input structs tag their fields
+// omitempty and use pointers where false or "" is a value: a field left out
+// is then left alone, exactly as when it is absent from a file.
+func flagDocument(in any) ([]byte, error) {
+	return json.Marshal(in)
+}
+
+// templateData is what the step's string templates may refer to.
+func (f *stepFlags) templateData() steps.TemplateData {
+	vars := maps.Clone(f.Vars)
+	if vars == nil {
+		vars = map[string]string{}
+	}
+	tags := slices.Clone(f.TenantTags)
+	if tags == nil {
+		tags = []string{}
+	}
+	return steps.TemplateData{
+		Tenant: steps.TenantData{Name: f.TenantName, Slug: f.TenantSlug, Tags: tags},
+		Vars:   vars,
+	}
+}
+
+// run is the one place that sequences a step: plan, print the plan, and
+// (unless --dry-run) apply it and print the result and outputs.
+func (f *stepFlags) run(ctx context.Context, w io.Writer, g *Globals, oct steps.Octopus, s steps.Step) error {
+	plan, err := s.Plan(ctx, oct)
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	out := &printer{w: w, format: g.Output, verbose: g.LogLevel <= slog.LevelDebug}
+	if err := out.plan(plan); err != nil {
+		return err
+	}
+	if f.DryRun {
+		if err := out.result(plan, plan.Outputs, false); err != nil {
+			return err
+		}
+		if f.ExitCode && !plan.Empty() {
+			return &exitError{code: exitChanges, msg: "plan has changes"}
+		}
+		return nil
+	}
+	outputs := maps.Clone(plan.Outputs)
+	if !plan.Empty() {
+		applied, err := s.Apply(ctx, oct, plan)
+		if err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+		if outputs == nil {
+			outputs = steps.Outputs{}
+		}
+		maps.Copy(outputs, applied)
+		for _, c := range plan.Changes {
+			if c.Action != steps.NoOp {
+				g.logger().Info("applied", "action", string(c.Action), "kind", c.Kind, "name", c.Name, "id", c.ID)
+			}
+		}
+	}
+	return out.result(plan, outputs, true)
+}

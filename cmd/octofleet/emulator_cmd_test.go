@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/octofleet/octofleet/internal/emulator"
+	"github.com/octofleet/octofleet/steps"
+)
+
+// startEmulator runs `octofleet emulator args…` in-process and returns the
+// URL and API key it printed, and a stop function that cancels its context
+// and returns its exit code and stderr.
+func startEmulator(t *testing.T, args ...string) (url, key string, stop func() (int, string)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	var stderr strings.Builder
+	done := make(chan int, 1)
+	go func() {
+		code := execute(ctx, append([]string{"emulator", "--listen", "127.0.0.1:0"}, args...), strings.NewReader(""), pw, &stderr,
+			func(context.Context, *Globals, *slog.Logger) (steps.Octopus, error) {
+				t.Error("the emulator command dialled an Octopus client")
+				return nil, io.EOF
+			})
+		pw.Close() // unblocks the reader below if the emulator failed to start
+		done <- code
+	}()
+	stop = func() (int, string) {
+		cancel()
+		code := <-done
+		return code, stderr.String()
+	}
+	sc := bufio.NewScanner(pr)
+	for (url == "" || key == "") && sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "export OCTOPUS_URL="); ok {
+			url = v
+		}
+		if v, ok := strings.CutPrefix(line, "export OCTOPUS_API_KEY="); ok {
+			key = v
+		}
+	}
+	if url == "" || key == "" {
+		code, errs := stop()
+		t.Fatalf("emulator printed no URL and key (exit %d):\n%s", code, errs)
+	}
+	return url, key, stop
+}
+
+func getStatus(t *testing.T, url, key string) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url+"/api/spaces", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("X-Octopus-ApiKey", key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode
+}
+
+func TestEmulatorCommand(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "state.json")
+	url, key, stop := startEmulator(t, "--state", state)
+	if key != emulator.DefaultAPIKey {
+		t.Errorf("key = %q, want the default %q", key, emulator.DefaultAPIKey)
+	}
+	if got := getStatus(t, url, key); got != http.StatusOK {
+		t.Errorf("GET /api/spaces with the key = %d, want 200", got)
+	}
+	if got := getStatus(t, url, ""); got != http.StatusUnauthorized {
+		t.Errorf("GET /api/spaces without a key = %d, want 401", got)
+	}
+	if code, errs := stop(); code != exitOK {
+		t.Fatalf("exit %d on cancel:\n%s", code, errs)
+	}
+	if _, err := os.Stat(state); err != nil {
+		t.Errorf("state not saved on shutdown: %v", err)
+	}
+}
+
+func TestEmulatorCommandAPIKeyFlag(t *testing.T) {
+	t.Parallel()
+	const chosen = "API-CHOSEN0000000000000000000000"
+	url, key, stop := startEmulator(t, "--api-key", chosen)
+	defer stop()
+	if key != chosen {
+		t.Fatalf("key = %q, want %q", key, chosen)
+	}
+	if got := getStatus(t, url, chosen); got != http.StatusOK {
+		t.Errorf("GET /api/spaces with the chosen key = %d, want 200", got)
+	}
+}
+
+// TestEmulatorCommandIgnoresOctopusAPIKey: OCTOPUS_API_KEY usually holds a
+// real server's key; the emulator must neither adopt nor print it. It sets
+// the environment, so it is not parallel.
+func TestEmulatorCommandIgnoresOctopusAPIKey(t *testing.T) {
+	const real = "API-REALSERVERKEY0000000000000000"
+	t.Setenv("OCTOPUS_API_KEY", real)
+	t.Setenv("OCTOFLEET_EMULATOR_API_KEY", "")
+	_, key, stop := startEmulator(t)
+	if key != emulator.DefaultAPIKey {
+		t.Errorf("key = %q, want the default", key)
+	}
+	if _, errs := stop(); strings.Contains(errs, real) {
+		t.Errorf("the real key leaked to stderr:\n%s", errs)
+	}
+	t.Setenv("OCTOFLEET_EMULATOR_API_KEY", "API-FROMENV000000000000000000000")
+	_, key, stop = startEmulator(t)
+	defer stop()
+	if key != "API-FROMENV000000000000000000000" {
+		t.Errorf("key = %q, want OCTOFLEET_EMULATOR_API_KEY's", key)
+	}
+}

@@ -1,0 +1,42 @@
+// Command octofleet runs idempotent Octopus Deploy fleet steps (create a
+// space, seed templates, clone instance settings …) by hand, from a file, or
+// as Octopus runbook steps, and serves an in-memory Octopus API emulator.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/octofleet/octofleet/internal/octopus"
+	"github.com/octofleet/octofleet/steps"
+)
+
+// version is stamped by build.sh: -ldflags "-X main.version=$VERSION".
+var version string
+
+// main only wires the process to execute: it cannot return errors, so
+// everything else lives in execute, which tests call in-process.
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, dialOctopus)
+	stop()
+	os.Exit(code)
+}
+
+// dialOctopus connects the real adapter to the server the global flags name.
+func dialOctopus(ctx context.Context, g *Globals, log *slog.Logger) (steps.Octopus, error) {
+	c, err := octopus.Dial(ctx, octopus.Options{
+		URL:                g.Server,
+		APIKey:             g.APIKey,
+		RateLimitPerMinute: g.RateLimit,
+		Logger:             log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to octopus: %w", err) // never a typed nil *Client in the interface
+	}
+	return c, nil
+}
