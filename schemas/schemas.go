@@ -28,12 +28,12 @@ const suffix = ".schema.json"
 // each issue as "<json path>: <message>" (for example
 // "environments[1].name: is required"). It makes the CLI exit 80.
 type ValidationError struct {
-	Step   string
+	Step   string // the step whose schema the input violates
 	Issues []string
 }
 
 func (e *ValidationError) Error() string {
-	return fmt.Sprintf("invalid %s input:\n  %s", e.Step, strings.Join(e.Issues, "\n  "))
+	return "invalid input:\n  " + strings.Join(e.Issues, "\n  ") // kong prefixes the step's name
 }
 
 // ExitCode makes kong exit 80 (bad usage or input).

@@ -197,7 +197,7 @@ func TestDecode(t *testing.T) {
 			if ve.ExitCode() != 80 {
 				t.Errorf("exit code = %d, want 80", ve.ExitCode())
 			}
-			if !strings.HasPrefix(ve.Error(), "invalid test input:\n  ") {
+			if !strings.HasPrefix(ve.Error(), "invalid input:\n  ") {
 				t.Errorf("Error() = %q", ve.Error())
 			}
 		})

@@ -33,8 +33,7 @@ const (
 type CLI struct {
 	Globals
 
-	CreateSpace createSpaceCmd `cmd:"" help:"Ensure a space exists, set up with its managers, environments, lifecycles, project groups, tag sets and teams." group:"Steps"`
-
+	CreateSpace   createSpaceCmd   `cmd:"" help:"Ensure a space exists, set up with its managers, environments, lifecycles, project groups, tag sets and teams." group:"Steps"`
 	SeedTemplates seedTemplatesCmd `cmd:"" help:"Keep step templates and template projects in sync in a space." group:"Steps"`
 
 	Emulator emulatorCmd `cmd:"" help:"Serve an in-memory Octopus Server API for tests and demos."`
@@ -45,7 +44,7 @@ type CLI struct {
 type Globals struct {
 	Server      string           `help:"Octopus Server URL." env:"OCTOPUS_URL" placeholder:"URL"`
 	APIKey      string           `help:"Octopus API key (never printed)." env:"OCTOPUS_API_KEY" name:"api-key" placeholder:"KEY"`
-	Space       string           `help:"Space name or ID." env:"OCTOPUS_SPACE"`
+	Space       string           `help:"Space name or ID." env:"OCTOPUS_SPACE" placeholder:"SPACE"`
 	Output      string           `help:"Output: text, json, or octopus (text plus service messages setting output variables)." enum:"text,json,octopus" default:"text"`
 	LogLevel    slog.Level       `help:"Log level on stderr: debug, info, warn, error." env:"OCTOFLEET_LOG_LEVEL" default:"info" placeholder:"LEVEL"`
 	RateLimit   int              `help:"Client-side limit in requests per minute (0 = off)." env:"OCTOFLEET_RATE_LIMIT" default:"0" placeholder:"N"`
@@ -318,7 +317,11 @@ func (f *stepFlags) run(ctx context.Context, w io.Writer, g *Globals, oct steps.
 		maps.Copy(outputs, applied)
 		for _, c := range plan.Changes {
 			if c.Action != steps.NoOp {
-				g.logger().Info("applied", "action", string(c.Action), "kind", c.Kind, "name", c.Name, "id", c.ID)
+				attrs := []any{"action", string(c.Action), "kind", c.Kind, "name", c.Name}
+				if c.ID != "" {
+					attrs = append(attrs, "id", c.ID)
+				}
+				g.logger().Info("applied", attrs...)
 			}
 		}
 	}
