@@ -304,7 +304,7 @@ type roleState struct {
 type teamState struct {
 	Name        string       `json:"name"`
 	Description string       `json:"description"`
-	Members     []string     `json:"members,omitempty"`
+	Members     []string     `json:"members"`
 	Roles       []grantState `json:"roles"`
 }
 

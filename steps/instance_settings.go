@@ -537,7 +537,7 @@ func (r *reconciler) planSettings(ctx context.Context, p *Plan, want map[string]
 			}
 		}
 		for _, path := range unionKeys(have.Secrets, w.Secrets) {
-			if skip(path) {
+			if skip(path) || replacedParent(write.Values, path) {
 				continue
 			}
 			sw, f := r.secret(key+"."+path, w.Secrets[path], have.Secrets[path])
@@ -554,6 +554,19 @@ func (r *reconciler) planSettings(ctx context.Context, p *Plan, want map[string]
 		r.add(p, c, func(ctx context.Context) error { return r.oct.PutSettings(ctx, key, write) })
 	}
 	return nil
+}
+
+// replacedParent reports whether the write sets an ancestor of path to a
+// plain value (an audit stream's StreamConfigurationResource set to null):
+// the secret goes with it and must not be written below it.
+func replacedParent(values map[string]any, path string) bool {
+	parts := strings.Split(path, ".")
+	for i := 1; i < len(parts); i++ {
+		if _, ok := values[strings.Join(parts[:i], ".")]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // unionKeys returns the keys of a and b, sorted.
@@ -751,7 +764,7 @@ func (r *reconciler) createTeam(ctx context.Context, w teamState) error {
 			return err
 		}
 	}
-	t, err := r.oct.CreateTeam(ctx, Team{Name: w.Name, Description: w.Description, MemberUserIDs: members})
+	t, err := r.oct.CreateSystemTeam(ctx, Team{Name: w.Name, Description: w.Description, MemberUserIDs: members})
 	if err != nil {
 		return err
 	}

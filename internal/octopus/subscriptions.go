@@ -152,6 +152,16 @@ func subscriptionInto(d map[string]any, s steps.Subscription) {
 		"EmailShowDatesInTimeZoneId": s.EmailShowDatesInTimeZoneID, "WebhookURI": s.WebhookURI,
 		"WebhookTimeout": s.WebhookTimeout, "WebhookHeaderKey": s.WebhookHeaderKey,
 	} {
+		// An empty string keeps what the server holds for "none" (null for
+		// a subscription without a webhook), so that an update changes
+		// nothing it does not have to and a restore gives back null.
+		if cur, _ := ens[k].(string); cur == v {
+			continue
+		}
+		if v == "" && (k == "WebhookURI" || k == "WebhookHeaderKey") {
+			ens[k] = nil
+			continue
+		}
 		ens[k] = v
 	}
 	hv := map[string]any{"HasValue": s.WebhookHeaderValue.Has, "NewValue": nil}
