@@ -20,11 +20,11 @@ import (
 // The secrets the tests supply. None of them may ever show up in a plan, an
 // error, an output or a backup.
 var suppliedSecrets = map[string]string{
-	"authentication-aad.ClientSecret":                                   "aad-SUPPLIED-secret-1",
-	"authentication-ldap.ConnectPassword":                               "ldap-SUPPLIED-secret-2",
-	"smtp.Details.SmtpPassword":                                         "smtp-SUPPLIED-secret-3",
+	"authentication-aad.ClientSecret":                                    "aad-SUPPLIED-secret-1",
+	"authentication-ldap.ConnectPassword":                                "ldap-SUPPLIED-secret-2",
+	"smtp.Details.SmtpPassword":                                          "smtp-SUPPLIED-secret-3",
 	"audit-stream.StreamConfigurationResource.SplunkEventCollectorToken": "hec-SUPPLIED-secret-4",
-	"subscriptions/Default/Deploys.WebhookHeaderValue":                  "hook-SUPPLIED-secret-5",
+	"subscriptions/Default/Deploys.WebhookHeaderValue":                   "hook-SUPPLIED-secret-5",
 }
 
 // sourceSecrets are the secrets set on the source instance.
