@@ -399,6 +399,9 @@ var samples = []sample{
 		rb := get(t, s, sp+"/runbooks/"+f.runbook(t, s))
 		return get(t, s, sp+"/runbookProcesses/"+field(rb, "RunbookProcessId"))
 	}},
+	{definition: "GetProjectSummaryInDatabaseResponse", get: func(t *testing.T, s *Server, f *fixture) any {
+		return get(t, s, sp+"/projects/"+f.project(t, s)+"/summary")
+	}},
 	{definition: "TenantVariableResource", get: func(t *testing.T, s *Server, f *fixture) any {
 		return get(t, s, sp+"/tenants/"+f.tenant(t, s)+"/variables")
 	}},

@@ -124,6 +124,7 @@ func init() {
 	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
 		addRoute(method, "projects/{projectId}/channels/{id}", RouteSpace, projectChannelHandler(method))
 	}
+	addRoute(http.MethodGet, "projects/{projectId}/summary", RouteSpace, projectSummary)
 }
 
 // projectChannelHandler serves /projects/{projectId}/channels/{id}: the
@@ -153,6 +154,31 @@ func projectChannelHandler(method string) Handler {
 		}
 		return c.srv.present(channelsKind, rec), nil
 	}
+}
+
+// projectSummary serves /projects/{projectId}/summary
+// (GetProjectSummaryInDatabaseResponse). The emulator runs no deployments,
+// so HasBeenSuccessfullyDeployed is always false.
+func projectSummary(c *Call) (any, error) {
+	p, err := c.srv.projectFor(c)
+	if err != nil {
+		return nil, err
+	}
+	hasSteps := false
+	if rec := c.srv.st.get(deploymentProcessesKind.Name, c.SpaceID, str(p, "DeploymentProcessId")); rec != nil {
+		steps, _ := rec.doc["Steps"].([]any)
+		hasSteps = len(steps) > 0
+	}
+	hasRunbooks := false
+	if kinds["Runbooks"] != nil {
+		for _, rb := range c.srv.docs("Runbooks", c.SpaceID) {
+			if strings.EqualFold(str(rb, "ProjectId"), str(p, "Id")) {
+				hasRunbooks = true
+				break
+			}
+		}
+	}
+	return Doc{"HasDeploymentProcess": hasSteps, "HasRunbooks": hasRunbooks, "HasBeenSuccessfullyDeployed": false}, nil
 }
 
 // projectFor returns the project named by the {projectId} route parameter,

@@ -174,6 +174,10 @@ func TestDeploymentProcessRules(t *testing.T) {
 	if dp2["Version"] != float64(2) || str(s1, "Id") != str(s0, "Id") {
 		t.Errorf("second update: version %v, step %v", dp2["Version"], s1["Id"])
 	}
+	sum := must(t, do(t, f.s, http.MethodGet, "/api/Spaces-1/projects/Projects-1/summary", nil), http.StatusOK).Body
+	if sum["HasDeploymentProcess"] != true || sum["HasRunbooks"] != false {
+		t.Errorf("summary: %v", sum)
+	}
 	// Processes are never created or deleted by clients.
 	must(t, do(t, f.s, http.MethodPost, "/api/Spaces-1/deploymentprocesses", dp2), http.StatusMethodNotAllowed)
 	must(t, do(t, f.s, http.MethodGet, "/api/Spaces-1/deploymentprocesses/all", nil), http.StatusNotFound)
