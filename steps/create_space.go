@@ -48,6 +48,9 @@ type spaceState struct {
 	pgs     []ProjectGroup
 	tagSets []TagSet
 	scoped  map[string][]ScopedUserRole // team ID → its scoped roles in this space
+	// me is the API key's user, read only when a new space would otherwise
+	// get no manager.
+	me *User
 }
 
 func (st *spaceState) spaceID() string {
@@ -172,6 +175,13 @@ func (s CreateSpace) read(ctx context.Context, oct Octopus) (*spaceState, error)
 	}
 	id := st.spaceID()
 	if id == "" {
+		if s.needsDefaultManager(st) {
+			me, err := oct.CurrentUser(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("read the current user: %w", err)
+			}
+			st.me = &me
+		}
 		return st, nil
 	}
 	if n.envs {
@@ -374,6 +384,24 @@ func (s CreateSpace) checkReferences(st *spaceState) error {
 	return errors.Join(errs...)
 }
 
+// needsDefaultManager reports whether the space must be created and the
+// input names no manager the space can have at creation: Octopus refuses a
+// space without a manager ("you must supply either one, or both of Teams or
+// Users as the space manager", OctopusDeploy/Issues#9643), so the API key's
+// user manages it, as in the web portal, until the input says otherwise.
+func (s CreateSpace) needsDefaultManager(st *spaceState) bool {
+	if st.space != nil || len(s.In.ManagerUsers) > 0 {
+		return false
+	}
+	known := st.managerTeamIDs()
+	for _, t := range s.In.ManagerTeams {
+		if _, ok := known[t]; ok {
+			return false
+		}
+	}
+	return true
+}
+
 // planSpace diffs the space's owned fields. When a manager team is one this
 // plan creates, the space gets it in a second change after the teams.
 func (s CreateSpace) planSpace(st *spaceState) (Change, *Change) {
@@ -399,6 +427,9 @@ func (s CreateSpace) planSpace(st *spaceState) (Change, *Change) {
 		f.set("slug", nil, in.Slug, in.Slug != "")
 		f.set("managerTeams", nil, sortedUnique(now), in.ManagerTeams != nil)
 		f.set("managerUsers", nil, sortedUnique(in.ManagerUsers), in.ManagerUsers != nil)
+		if st.me != nil {
+			f.set("managerUsers", nil, []string{st.me.Username}, true)
+		}
 		f.set("taskQueueStopped", nil, deref(in.TaskQueueStopped), in.TaskQueueStopped != nil)
 		c = Change{Action: Create, Kind: KindSpace, Name: in.Name, Fields: f}
 	} else {

@@ -416,6 +416,10 @@ func TestCreateSpaceTemplates(t *testing.T) {
 		if got := p.Changes[0].Fields["description"][1]; got != "Space of "+tenant+" in EU" {
 			t.Errorf("description = %v", got)
 		}
+		// No manager given: the API key's user manages the new space.
+		if got := p.Changes[0].Fields["managerUsers"][1]; !cmp.Equal(got, []string{"admin"}) {
+			t.Errorf("managerUsers = %v, want the current user", got)
+		}
 		mustApply(t, step, f.oct, p)
 		if p := mustPlan(t, step, f.oct); !p.Empty() {
 			t.Errorf("%s: plan after apply: %q", tenant, pending(p))

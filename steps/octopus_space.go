@@ -36,6 +36,8 @@ type SpaceOctopus interface {
 
 	// Users returns every user of the instance.
 	Users(ctx context.Context) ([]User, error)
+	// CurrentUser returns the user the API key belongs to.
+	CurrentUser(ctx context.Context) (User, error)
 	// UserRoles returns every user role of the instance.
 	UserRoles(ctx context.Context) ([]UserRole, error)
 

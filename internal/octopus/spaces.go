@@ -38,6 +38,9 @@ func (c *Client) CreateSpace(ctx context.Context, s steps.Space) (steps.Space, e
 	sp.Slug = s.Slug
 	sp.Description = s.Description
 	sp.SpaceManagersTeams = append([]string{}, s.ManagerTeamIDs...)
+	// Always send both lists, even empty: Octopus 2025.3.5362 answered "The
+	// SpaceManagersTeamMembers field is required" to a create without it
+	// (OctopusDeploy/Issues#9643, go-octopusdeploy#361).
 	sp.SpaceManagersTeamMembers = append([]string{}, s.ManagerUserIDs...)
 	created, err := createOnce(ctx, fmt.Sprintf("space %q", s.Name),
 		func() (*spaces.Space, error) { return c.sdk.Spaces.Add(sp) }, // no newclient Add for spaces in v2.115.0

@@ -2,6 +2,7 @@ package octopus
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/userroles"
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/users"
@@ -20,6 +21,18 @@ func (c *Client) Users(ctx context.Context) ([]steps.User, error) {
 		out[i] = steps.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, IsService: u.IsService}
 	}
 	return out, nil
+}
+
+// CurrentUser returns the user the API key belongs to (GET /api/users/me).
+func (c *Client) CurrentUser(ctx context.Context) (steps.User, error) {
+	if err := ctx.Err(); err != nil {
+		return steps.User{}, err
+	}
+	u, err := c.sdk.Users.GetMe() // legacy only in v2.115.0; /api/users is system-wide
+	if err != nil {
+		return steps.User{}, fmt.Errorf("read the current user: %w", normalize(err))
+	}
+	return steps.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, IsService: u.IsService}, nil
 }
 
 // UserRoles returns every user role of the instance.
