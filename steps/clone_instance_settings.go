@@ -54,7 +54,7 @@ type CloneInstanceSettingsInput struct {
 	// Target is the instance to change.
 	Target *Connection `json:"target,omitempty" kong:"-"`
 	// Include picks setting groups (SettingGroups); empty means all.
-	Include []string `json:"include,omitempty" name:"include" sep:"," help:"Setting groups to copy: authentication, smtp, auditStream, webPortal, retention, teams, subscriptions (default all)." placeholder:"GROUP,..."`
+	Include []string `json:"include,omitempty" name:"include" sep:"," help:"Setting groups to copy: authentication, smtp, auditStream, webPortal, retention, teams, subscriptions (default all)." placeholder:"GROUP"`
 	// Spaces names the spaces whose subscriptions are copied; empty means
 	// every space of the source that the target has too (by name).
 	Spaces []string `json:"spaces,omitempty" name:"subscription-space" sep:"none" help:"Space whose subscriptions are copied (repeatable; default every space both instances have)." placeholder:"NAME"`

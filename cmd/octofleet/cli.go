@@ -36,6 +36,9 @@ type CLI struct {
 	CreateSpace   createSpaceCmd   `cmd:"" help:"Ensure a space exists, set up with its managers, environments, lifecycles, project groups, tag sets and teams." group:"Steps"`
 	SeedTemplates seedTemplatesCmd `cmd:"" help:"Keep step templates and template projects in sync in a space." group:"Steps"`
 
+	CloneInstanceSettings   cloneInstanceSettingsCmd   `cmd:"" help:"Make a target instance's shared settings (authentication, SMTP, audit stream, web portal, retention, system teams, roles, subscriptions) match a source instance." group:"Steps"`
+	RestoreInstanceSettings restoreInstanceSettingsCmd `cmd:"" help:"Put an instance's settings back from a clone-instance-settings backup." group:"Steps"`
+
 	Emulator emulatorCmd `cmd:"" help:"Serve an in-memory Octopus Server API for tests and demos."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }
