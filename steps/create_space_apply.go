@@ -10,9 +10,10 @@ import (
 // Apply makes the changes of p, in order, and returns SpaceId and SpaceName.
 // Values come from the plan's wanted fields; names are resolved to IDs now,
 // so an environment or team created earlier in the same apply is found. A
-// planned create of something that exists by now (a run that failed half-way
-// and is repeated, or a concurrent run) updates it instead, so a re-run
-// never makes duplicates.
+// planned create of something in the space that exists by now (a concurrent
+// run) updates it instead; a create whose answer was lost is found by name
+// (the adapter's createOnce). Either way nothing is duplicated. A failure
+// ends the apply; the next run's plan starts from what was written.
 func (s CreateSpace) Apply(ctx context.Context, oct Octopus, p Plan) (Outputs, error) {
 	a := &applier{s: s, oct: oct, st: &spaceState{scoped: map[string][]ScopedUserRole{}}}
 	for _, c := range p.Changes {
