@@ -273,25 +273,10 @@ func (s *Server) checkName(k *Kind, space string, d Doc, selfID string) error {
 	if !k.UniqueNames {
 		return nil
 	}
-	for _, rec := range s.st.all(k.Name) {
-		if strings.EqualFold(str(rec.doc, "Id"), selfID) {
-			continue
-		}
-		switch k.Scope {
-		case SpaceScoped:
-			if !strings.EqualFold(rec.space, space) {
-				continue
-			}
-		case MixedScoped:
-			if !strings.EqualFold(str(rec.doc, "SpaceId"), str(d, "SpaceId")) {
-				continue
-			}
-		}
-		if strings.EqualFold(str(rec.doc, k.NameField), name) {
-			// Exact wording of the real server unknown; the shape (400,
-			// ErrorMessage + Errors) is what clients rely on.
-			return badRequest(fmt.Sprintf("The %s name '%s' is already in use. Please choose a different name.", strings.ToLower(k.ItemType), name))
-		}
+	if rec := s.st.byName(k.Name, &record{space: space, doc: d}); rec != nil && !strings.EqualFold(str(rec.doc, "Id"), selfID) {
+		// Exact wording of the real server unknown; the shape (400,
+		// ErrorMessage + Errors) is what clients rely on.
+		return badRequest(fmt.Sprintf("The %s name '%s' is already in use. Please choose a different name.", strings.ToLower(k.ItemType), name))
 	}
 	return nil
 }
@@ -484,7 +469,7 @@ func (s *Server) selected(c *Call, k *Kind) []*record {
 	// asked; a bare /api/teams lists everything.
 	includeSystem := c.queryBool("includeSystem", !c.Scoped && len(spaces) == 0)
 	var out []*record
-	for _, rec := range s.st.all(k.Name) {
+	for _, rec := range s.st.table(k.Name).order {
 		d := rec.doc
 		switch k.Scope {
 		case SpaceScoped:
@@ -544,11 +529,13 @@ func (s *Server) allHandler(c *Call, k *Kind) (any, error) {
 // listHandler serves GET x: the paged envelope.
 func (s *Server) listHandler(c *Call, k *Kind) (any, error) {
 	recs := s.selected(c, k)
-	items := make([]Doc, 0, len(recs))
-	for _, rec := range recs {
-		items = append(items, s.present(k, rec))
-	}
-	return s.page(c, k.ItemType, k.Segment, k.TemplateQuery, items)
+	return s.pageOf(c, k.ItemType, k.Segment, k.TemplateQuery, len(recs), func(from, to int) []Doc {
+		items := make([]Doc, 0, to-from)
+		for _, rec := range recs[from:to] {
+			items = append(items, s.present(k, rec))
+		}
+		return items
+	})
 }
 
 // timeLayout is how Octopus writes times ("2024-03-01T10:00:00.000+00:00").
@@ -562,6 +549,12 @@ const defaultTake = 30
 // the paging links; they keep the request's other query parameters so that
 // following Page.Next keeps the filter.
 func (s *Server) page(c *Call, itemType, segment, templateQuery string, items []Doc) (any, error) {
+	return s.pageOf(c, itemType, segment, templateQuery, len(items), func(from, to int) []Doc { return items[from:to] })
+}
+
+// pageOf is page for callers that build only the items of the page: pick
+// returns the items in [from, to) of the total.
+func (s *Server) pageOf(c *Call, itemType, segment, templateQuery string, total int, pick func(from, to int) []Doc) (any, error) {
 	skip, err := c.queryInt("skip", 0)
 	if err != nil {
 		return nil, err
@@ -570,14 +563,13 @@ func (s *Server) page(c *Call, itemType, segment, templateQuery string, items []
 	if err != nil {
 		return nil, err
 	}
-	total := len(items)
 	pageItems := []Doc{}
 	if skip < total && take > 0 {
 		end := total
 		if take < total-skip {
 			end = skip + take
 		}
-		pageItems = items[skip:end]
+		pageItems = pick(skip, end)
 	}
 	pages := 0
 	if take > 0 {

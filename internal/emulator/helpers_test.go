@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/octofleet/octofleet/internal/emulator"
@@ -96,4 +97,16 @@ func items(t *testing.T, r response) []map[string]any {
 		out[i] = x.(map[string]any)
 	}
 	return out
+}
+
+func stringsReader(s string) io.Reader { return bytes.NewReader([]byte(s)) }
+
+var atomicMu sync.Mutex
+
+// atomicAdd returns the next value of *n.
+func atomicAdd(n *int64) int64 {
+	atomicMu.Lock()
+	defer atomicMu.Unlock()
+	*n++
+	return *n
 }

@@ -18,9 +18,15 @@ type record struct {
 	seq     int // insertion order
 }
 
-// table holds the documents of one kind.
+// table holds the documents of one kind (or of an internal table that is no
+// kind, such as template versions).
 type table struct {
-	byKey map[string]*record
+	kind  *Kind              // nil for internal tables
+	byKey map[string]*record // recordKey -> record
+	order []*record          // sorted by seq: insertion order
+	// byName indexes the names of kinds with UniqueNames, so that a create
+	// does not scan the whole collection.
+	byName map[string]*record
 }
 
 // store is the in-memory database. Every method expects Server.mu to be held.
@@ -39,10 +45,49 @@ func recordKey(space, id string) string { return strings.ToLower(space) + "|" + 
 func (st *store) table(kind string) *table {
 	t := st.tables[kind]
 	if t == nil {
-		t = &table{byKey: map[string]*record{}}
+		t = &table{kind: kinds[kind], byKey: map[string]*record{}, byName: map[string]*record{}}
 		st.tables[kind] = t
 	}
 	return t
+}
+
+// nameKey is the uniqueness key of a record's name ("" when the kind has no
+// unique names): the scope the name must be unique in, and the name.
+func (t *table) nameKey(rec *record) string {
+	k := t.kind
+	if k == nil || !k.UniqueNames || k.NameField == "" {
+		return ""
+	}
+	name := strings.ToLower(strings.TrimSpace(str(rec.doc, k.NameField)))
+	if name == "" {
+		return ""
+	}
+	scope := ""
+	switch k.Scope {
+	case SpaceScoped:
+		scope = rec.space
+	case MixedScoped:
+		scope = str(rec.doc, "SpaceId")
+	}
+	return strings.ToLower(scope) + "|" + name
+}
+
+// index returns the position of rec in t.order (by seq), or -1.
+func (t *table) index(rec *record) int {
+	i := sort.Search(len(t.order), func(i int) bool { return t.order[i].seq >= rec.seq })
+	if i < len(t.order) && t.order[i] == rec {
+		return i
+	}
+	return -1
+}
+
+func (t *table) unlink(rec *record) {
+	if i := t.index(rec); i >= 0 {
+		t.order = append(t.order[:i], t.order[i+1:]...)
+	}
+	if nk := t.nameKey(rec); nk != "" && t.byName[nk] == rec {
+		delete(t.byName, nk)
+	}
 }
 
 // get returns the record of a document, matching the ID case-insensitively as
@@ -51,29 +96,65 @@ func (st *store) get(kind, space, id string) *record {
 	return st.table(kind).byKey[recordKey(space, id)]
 }
 
-// put inserts or replaces a record.
+// byName returns the record of a kind with UniqueNames whose name is name in
+// the scope of like (the same space, or SpaceId for mixed kinds); nil when
+// there is none.
+func (st *store) byName(kind string, like *record) *record {
+	t := st.table(kind)
+	nk := t.nameKey(like)
+	if nk == "" {
+		return nil
+	}
+	return t.byName[nk]
+}
+
+// put inserts or replaces a record. A record with seq 0 gets the next seq
+// (it goes last); a replacement that keeps its seq keeps its place.
 func (st *store) put(kind string, rec *record) {
+	t := st.table(kind)
+	key := recordKey(rec.space, str(rec.doc, "Id"))
+	if old := t.byKey[key]; old != nil {
+		t.unlink(old)
+	}
 	if rec.seq == 0 {
 		st.seq++
 		rec.seq = st.seq
 	}
-	st.table(kind).byKey[recordKey(rec.space, str(rec.doc, "Id"))] = rec
+	if rec.seq > st.seq {
+		st.seq = rec.seq
+	}
+	i := sort.Search(len(t.order), func(i int) bool { return t.order[i].seq >= rec.seq })
+	t.order = append(t.order, nil)
+	copy(t.order[i+1:], t.order[i:])
+	t.order[i] = rec
+	t.byKey[key] = rec
+	if nk := t.nameKey(rec); nk != "" {
+		t.byName[nk] = rec
+	}
 }
 
 // delete removes a record.
 func (st *store) delete(kind, space, id string) {
-	delete(st.table(kind).byKey, recordKey(space, id))
+	t := st.table(kind)
+	key := recordKey(space, id)
+	if rec := t.byKey[key]; rec != nil {
+		t.unlink(rec)
+		delete(t.byKey, key)
+	}
 }
 
-// all returns every record of a kind, all spaces, in insertion order.
+// all returns every record of a kind, all spaces, in insertion order. The
+// slice is a copy: callers may delete while iterating.
 func (st *store) all(kind string) []*record {
-	t := st.table(kind)
-	out := make([]*record, 0, len(t.byKey))
-	for _, r := range t.byKey {
-		out = append(out, r)
+	return append([]*record(nil), st.table(kind).order...)
+}
+
+// each calls fn for every record of a kind in insertion order, without
+// copying; fn must not add or delete records.
+func (st *store) each(kind string, fn func(*record)) {
+	for _, r := range st.table(kind).order {
+		fn(r)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
-	return out
 }
 
 // nextID hands out the next "<prefix>-<n>". Counters are global per prefix,
