@@ -275,8 +275,8 @@ func TestSpaces(t *testing.T) {
 	}
 	// The new space's defaults exist.
 	for path, want := range map[string]string{
-		"/api/" + id + "/lifecycles":    "Default Lifecycle",
-		"/api/" + id + "/projectgroups": "Default Project Group",
+		"/api/" + id + "/lifecycles":                                "Default Lifecycle",
+		"/api/" + id + "/projectgroups":                             "Default Project Group",
 		"/api/teams/teams-spacemanagers-" + id + "/scopeduserroles": "",
 	} {
 		r := must(t, do(t, s, http.MethodGet, path, nil), http.StatusOK)
