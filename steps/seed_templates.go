@@ -492,7 +492,10 @@ func withSecrets(t ActionTemplate, secrets map[string]map[string]string) ActionT
 		if p.DisplaySettings[controlType] != "Sensitive" {
 			continue
 		}
-		t.Parameters[i].Default.Sensitive = true
+		// Without a secret there is no value to write: a source's HasValue
+		// (an upstream space) cannot be copied. keepSensitive then keeps the
+		// target's.
+		t.Parameters[i].Default = PropertyValue{Sensitive: true, Value: p.Default.Value, HasValue: p.Default.Value != ""}
 		if v, ok := secrets[t.Name][p.Name]; ok {
 			t.Parameters[i].Default = PropertyValue{Sensitive: true, Value: v, HasValue: v != ""}
 		}
