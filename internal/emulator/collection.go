@@ -84,6 +84,12 @@ type Kind struct {
 	AfterDelete func(c *Call, d Doc) error
 	// Links adds links besides Self; self is the document's Self link.
 	Links func(d Doc, self string) map[string]string
+	// Present adjusts the served copy of a document after its links are set
+	// (sensitive variables are served with Value null).
+	Present func(d Doc)
+	// Lookup finds a document by something other than its ID when the ID
+	// does not match (projects by slug); nil means IDs only.
+	Lookup func(c *Call, key string) *record
 	// SelfLink overrides the default Self link.
 	SelfLink func(d Doc) string
 	// Filter applies kind-specific list query parameters (feedType,
@@ -195,21 +201,13 @@ func storeSpace(k *Kind, space string) string {
 // find looks up a document by ID in the space the call addresses.
 func (s *Server) find(c *Call, k *Kind, id string) (*record, error) {
 	rec := s.st.get(k.Name, storeSpace(k, c.SpaceID), id)
+	if rec == nil && k.Lookup != nil {
+		rec = k.Lookup(c, id)
+	}
 	if rec == nil {
 		return nil, notFound(id)
 	}
 	return rec, nil
-}
-
-// Get returns a copy of a stored document (ok false when absent). space is
-// ignored for system and mixed kinds.
-func (s *Server) getDoc(kindName, space, id string) (Doc, bool) {
-	k := kind(kindName)
-	rec := s.st.get(k.Name, storeSpace(k, space), id)
-	if rec == nil {
-		return nil, false
-	}
-	return cloneDoc(rec.doc), true
 }
 
 // docs returns copies of the documents of a kind in a space (every space
@@ -257,6 +255,9 @@ func (s *Server) present(k *Kind, rec *record) Doc {
 	d["Links"] = links
 	for _, f := range k.WriteOnly {
 		d[f] = nil
+	}
+	if k.Present != nil {
+		k.Present(d)
 	}
 	return d
 }

@@ -31,6 +31,9 @@ func init() {
 		BeforeDelete:  beforeSpaceDelete,
 		AfterDelete:   afterSpaceDelete,
 		Less:          byName,
+		// Callers see only the spaces they may (when permissions.go provides
+		// the check).
+		Filter: func(c *Call, d Doc) bool { return c.srv.canSee(c, str(d, "Id")) },
 		Links: func(d Doc, self string) map[string]string {
 			id := str(d, "Id")
 			return map[string]string{

@@ -2,8 +2,6 @@ package emulator
 
 import (
 	"net/http"
-	"sort"
-	"strings"
 )
 
 // rootLink is one link of the root documents. Space links are relative to
@@ -189,24 +187,4 @@ func rootHandler(c *Call) (any, error) {
 		"HasLongTermSupport":   false,
 		"Links":                links,
 	}, nil
-}
-
-// rootLinkNames lists every root link name, sorted (for tests and docs).
-func rootLinkNames() []string {
-	var out []string
-	for _, l := range rootLinks {
-		out = append(out, l.name)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// isSpaceLink reports whether a root link is space-scoped.
-func isSpaceLink(name string) bool {
-	for _, l := range rootLinks {
-		if strings.EqualFold(l.name, name) {
-			return l.space
-		}
-	}
-	return false
 }

@@ -64,6 +64,8 @@ type Request struct {
 	Route string
 	// Status is the status sent; 0 when the connection was dropped.
 	Status int
+
+	accounted bool
 }
 
 // Server is an in-memory Octopus Server API on a real listener.
@@ -89,6 +91,33 @@ type Server struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	extMu sync.Mutex
+	ext   map[string]any
+}
+
+// closeHooks run when a server closes, before its state is saved (stop a
+// task runner's workers). Register with onClose from init.
+var closeHooks []func(s *Server) error
+
+// onClose registers a function run by every Server.Close.
+func onClose(fn func(s *Server) error) { closeHooks = append(closeHooks, fn) }
+
+// extension returns the per-server state a file of the package keeps under
+// key (a task runner's queue), creating it with create on first use. State
+// that must survive a restart belongs in the store instead.
+func (s *Server) extension(key string, create func() any) any {
+	s.extMu.Lock()
+	defer s.extMu.Unlock()
+	if s.ext == nil {
+		s.ext = map[string]any{}
+	}
+	v, ok := s.ext[key]
+	if !ok {
+		v = create()
+		s.ext[key] = v
+	}
+	return v
 }
 
 // New starts a server: it loads Options.StatePath if the file exists (or
@@ -184,6 +213,9 @@ func (s *Server) Close() error {
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = s.srv.Close()
 		}
+		for _, fn := range closeHooks {
+			err = errors.Join(err, fn(s))
+		}
 		if s.opts.StatePath != "" {
 			s.mu.Lock()
 			err = errors.Join(err, s.save())
@@ -227,7 +259,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := Request{Method: r.Method, Path: r.URL.Path}
 	status := s.serve(w, r, &rec)
 	rec.Status = status
-	s.account(rec)
+	if !rec.accounted {
+		s.account(rec)
+	}
 	s.log.Debug("emulator request", "method", r.Method, "path", r.URL.Path, "route", rec.Route, "status", status)
 }
 
@@ -279,6 +313,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *Request) int
 		rec.Route += "/" + rt.pattern
 	}
 	if status, injected := s.faults.injectedFailure(r.Method, r.URL.Path); injected {
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1") // the real server always sends it with a 429
+		}
 		return fail(&apiError{Status: status, Message: fmt.Sprintf("Injected failure (%d).", status)})
 	}
 	body, err := readBody(r)
@@ -299,6 +336,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *Request) int
 		if err = s.resolveSpace(c, t, rt); err != nil {
 			return
 		}
+		if err = s.authorizeCall(c, method, rt.pattern); err != nil {
+			return
+		}
 		out, err = rt.handler(c)
 		if c.changed && s.opts.StatePath != "" {
 			// Saved before the answer: a client that got a 2xx can rely on
@@ -309,6 +349,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *Request) int
 		}
 	}()
 	if s.faults.dropped(r.Method, r.URL.Path) {
+		// Accounted before the connection closes: a client that saw the
+		// drop finds the request in Requests().
+		rec.Status = 0
+		s.account(*rec)
+		rec.accounted = true
 		dropConnection(w)
 		return 0
 	}
@@ -319,8 +364,43 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *Request) int
 	if status == 0 {
 		status = http.StatusOK
 	}
+	if raw, ok := out.(rawAnswer); ok {
+		raw.write(w, status)
+		return status
+	}
 	writeJSON(w, status, out)
 	return status
+}
+
+// rawAnswer is a handler answer that is not JSON (a task's text log, a
+// package download): it writes itself.
+type rawAnswer interface {
+	write(w http.ResponseWriter, status int)
+}
+
+// authorizeCall runs the permission check when a file of the package
+// provides one (a method `authorize(c *Call, method, pattern string) error`
+// on *Server); without it every authenticated caller may do everything.
+// It runs under the store lock, after the space is resolved.
+func (s *Server) authorizeCall(c *Call, method, pattern string) error {
+	if a, ok := any(s).(interface {
+		authorize(c *Call, method, pattern string) error
+	}); ok {
+		return a.authorize(c, method, pattern)
+	}
+	return nil
+}
+
+// canSee reports whether the caller may see a space, when a file of the
+// package provides the check (a method `canSeeSpace(c *Call, spaceID string)
+// bool` on *Server); true otherwise.
+func (s *Server) canSee(c *Call, spaceID string) bool {
+	if v, ok := any(s).(interface {
+		canSeeSpace(c *Call, spaceID string) bool
+	}); ok {
+		return v.canSeeSpace(c, spaceID)
+	}
+	return true
 }
 
 // resolveSpace sets c.SpaceID from the URL or, for unscoped space routes,

@@ -149,14 +149,6 @@ func (st *store) all(kind string) []*record {
 	return append([]*record(nil), st.table(kind).order...)
 }
 
-// each calls fn for every record of a kind in insertion order, without
-// copying; fn must not add or delete records.
-func (st *store) each(kind string, fn func(*record)) {
-	for _, r := range st.table(kind).order {
-		fn(r)
-	}
-}
-
 // nextID hands out the next "<prefix>-<n>". Counters are global per prefix,
 // across spaces, as on the real server.
 func (st *store) nextID(prefix string) string {
