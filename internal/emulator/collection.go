@@ -55,8 +55,10 @@ type Kind struct {
 	// as null (User.Password). SensitiveValue objects anywhere in a document
 	// are always masked and need no declaration.
 	WriteOnly []string
-	// NoCreate, NoUpdate, NoDelete, NoList switch the generic routes off.
-	NoCreate, NoUpdate, NoDelete, NoList bool
+	// NoCreate, NoUpdate, NoDelete, NoList switch the generic routes off;
+	// NoAll leaves out /all only (the real server has no /all for some
+	// paged collections).
+	NoCreate, NoUpdate, NoDelete, NoList, NoAll bool
 	// NoRoutes registers no generic routes at all: the kind is served by
 	// custom routes only (API keys live below /api/users/{id}/apikeys).
 	NoRoutes bool
@@ -139,9 +141,10 @@ func kindRoutes(k *Kind) []*route {
 		return nil
 	}
 	if !k.NoList {
-		rs = append(rs,
-			newRoute(http.MethodGet, k.Segment, scope, func(c *Call) (any, error) { return c.srv.listHandler(c, k) }),
-			newRoute(http.MethodGet, k.Segment+"/all", scope, func(c *Call) (any, error) { return c.srv.allHandler(c, k) }))
+		rs = append(rs, newRoute(http.MethodGet, k.Segment, scope, func(c *Call) (any, error) { return c.srv.listHandler(c, k) }))
+		if !k.NoAll {
+			rs = append(rs, newRoute(http.MethodGet, k.Segment+"/all", scope, func(c *Call) (any, error) { return c.srv.allHandler(c, k) }))
+		}
 	}
 	rs = append(rs, newRoute(http.MethodGet, k.Segment+"/{id}", scope, func(c *Call) (any, error) {
 		rec, err := c.srv.find(c, k, c.Param("id"))

@@ -15,7 +15,7 @@ func init() {
 		Segment:  "events",
 		Scope:    MixedScoped,
 		ItemType: "Event",
-		NoCreate: true, NoUpdate: true, NoDelete: true, NoEvents: true,
+		NoCreate: true, NoUpdate: true, NoDelete: true, NoEvents: true, NoAll: true,
 		TemplateQuery: "{?skip,regarding,regardingAny,user,users,projects,projectGroups,environments,eventGroups,eventCategories,eventAgents,tags,tenants,from,to,internal,fromAutoId,toAutoId,documentTypes,asCsv,take,ids,spaces,includeSystem,excludeDifference}",
 		Filter:        eventFilter,
 		// The real audit log lists the newest event first.

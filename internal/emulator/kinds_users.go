@@ -310,6 +310,7 @@ func init() {
 		Segment:       "scopeduserroles",
 		Scope:         MixedScoped,
 		ItemType:      "ScopedUserRole",
+		NoAll:         true,
 		TemplateQuery: "{?skip,take,ids,partialName,spaces,includeSystem}",
 		Defaults: func(_ *Call, d Doc) error {
 			scopedRoleShape(d)
