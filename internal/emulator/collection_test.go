@@ -412,3 +412,39 @@ func TestAPIKeys(t *testing.T) {
 		t.Error("CreateUser accepted a duplicate username")
 	}
 }
+
+func TestUserTeamsAndSpaces(t *testing.T) {
+	t.Parallel()
+	s := emulatortest.New(t)
+	uid, _, err := s.CreateUser("dev", "Dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Acme", "SpaceManagersTeamMembers": []string{uid}}), http.StatusCreated).Body
+	must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Other"}), http.StatusCreated)
+	spaces := must(t, do(t, s, http.MethodGet, "/api/users/"+uid+"/spaces", nil), http.StatusOK)
+	if len(spaces.Array) != 1 || spaces.Array[0].(map[string]any)["Id"] != sp["Id"] {
+		t.Errorf("user spaces: %s", spaces.Raw)
+	}
+	admin := must(t, do(t, s, http.MethodGet, "/api/users/Users-1/spaces", nil), http.StatusOK)
+	if len(admin.Array) != 3 {
+		t.Errorf("admin spaces: %s", admin.Raw)
+	}
+	teams := must(t, do(t, s, http.MethodGet, "/api/users/"+uid+"/teams", nil), http.StatusOK)
+	var got []string
+	for _, x := range teams.Array {
+		got = append(got, str(x.(map[string]any), "Id"))
+	}
+	slices.Sort(got)
+	if want := []string{"teams-everyone", "teams-spacemanagers-" + str(sp, "Id")}; !slices.Equal(got, want) {
+		t.Errorf("user teams = %v, want %v", got, want)
+	}
+	// The space's managers team and SpaceManagersTeamMembers stay in step.
+	team := must(t, do(t, s, http.MethodGet, "/api/teams/teams-spacemanagers-"+str(sp, "Id"), nil), http.StatusOK).Body
+	team["MemberUserIds"] = []string{}
+	must(t, do(t, s, http.MethodPut, "/api/teams/"+str(team, "Id"), team), http.StatusOK)
+	again := must(t, do(t, s, http.MethodGet, "/api/spaces/"+str(sp, "Id"), nil), http.StatusOK).Body
+	if m := again["SpaceManagersTeamMembers"].([]any); len(m) != 0 {
+		t.Errorf("SpaceManagersTeamMembers = %v after emptying the team", m)
+	}
+}

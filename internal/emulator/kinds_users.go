@@ -81,7 +81,6 @@ func init() {
 				"Avatar":                   "https://www.gravatar.com/avatar/?d=blank",
 				"Spaces":                   self + "/spaces",
 				"Teams":                    self + "/teams{?spaces,includeSystem}",
-				"Logins":                   self + "/logins",
 			}
 		},
 	})
@@ -217,7 +216,6 @@ func init() {
 		Links: func(d Doc, self string) map[string]string {
 			return map[string]string{
 				"ScopedUserRoles": self + "/scopeduserroles{?skip,take}",
-				"Users":           self + "/users",
 			}
 		},
 	})
@@ -372,7 +370,8 @@ func init() {
 		}
 		return c.srv.remove(c, apiKeysKind, str(rec.doc, "Id"))
 	})
-	addRoute(http.MethodGet, "users/{id}/teams", RouteSystem, userTeams)
+	addRoute(http.MethodGet, "users/{id}/teams", RouteMixed, userTeams)
+	addRoute(http.MethodGet, "users/{id}/spaces", RouteSystem, userSpaces)
 	addRoute(http.MethodGet, "teams/{id}/scopeduserroles", RouteMixed, func(c *Call) (any, error) {
 		team, err := c.srv.find(c, teamsKind, c.Param("id"))
 		if err != nil {
@@ -446,13 +445,54 @@ func userTeams(c *Call) (any, error) {
 		return nil, err
 	}
 	uid := str(user.doc, "Id")
-	var items []Doc
+	items := []Doc{}
 	for _, r := range c.srv.st.all(teamsKind.Name) {
+		if sp := str(r.doc, "SpaceId"); c.Scoped && sp != "" && !strings.EqualFold(sp, c.SpaceID) {
+			continue
+		}
 		if strings.EqualFold(str(r.doc, "Id"), everyoneTeamID) || containsFold(strs(r.doc, "MemberUserIds"), uid) {
 			items = append(items, Doc{
 				"Id": str(r.doc, "Id"), "Name": str(r.doc, "Name"), "SpaceId": r.doc["SpaceId"],
 				"IsDirectlyAssigned": containsFold(strs(r.doc, "MemberUserIds"), uid), "ExternalSecurityGroups": []any{},
 			})
+		}
+	}
+	return items, nil
+}
+
+// userSpaces lists the spaces a user can reach: every space for members of
+// Octopus Administrators, else the spaces of the user's teams and of the
+// scoped roles those teams hold.
+func userSpaces(c *Call) (any, error) {
+	s := c.srv
+	user, err := s.find(c, usersKind, c.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	uid := str(user.doc, "Id")
+	teams := map[string]bool{strings.ToLower(everyoneTeamID): true}
+	admin := false
+	for _, t := range s.st.all(teamsKind.Name) {
+		if containsFold(strs(t.doc, "MemberUserIds"), uid) {
+			teams[strings.ToLower(str(t.doc, "Id"))] = true
+			admin = admin || strings.EqualFold(str(t.doc, "Id"), administratorsTeamID)
+		}
+	}
+	reach := map[string]bool{}
+	for _, t := range s.st.all(teamsKind.Name) {
+		if teams[strings.ToLower(str(t.doc, "Id"))] && str(t.doc, "SpaceId") != "" {
+			reach[strings.ToLower(str(t.doc, "SpaceId"))] = true
+		}
+	}
+	for _, r := range s.st.all(scopedUserRolesKind.Name) {
+		if teams[strings.ToLower(str(r.doc, "TeamId"))] && str(r.doc, "SpaceId") != "" {
+			reach[strings.ToLower(str(r.doc, "SpaceId"))] = true
+		}
+	}
+	items := []Doc{}
+	for _, sp := range s.st.all(spacesKind.Name) {
+		if admin || reach[strings.ToLower(str(sp.doc, "Id"))] {
+			items = append(items, s.present(spacesKind, sp))
 		}
 	}
 	return items, nil
