@@ -339,6 +339,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *Request) int
 		if err = s.authorizeCall(c, method, rt.pattern); err != nil {
 			return
 		}
+		defer func() {
+			// A bug in a handler answers 500 with an error body instead of
+			// net/http's silently closed connection.
+			if p := recover(); p != nil {
+				s.log.Error("emulator handler panicked", "route", rec.Route, "panic", p)
+				err = fmt.Errorf("internal error in %s: %v", rec.Route, p)
+			}
+		}()
 		out, err = rt.handler(c)
 		if c.changed && s.opts.StatePath != "" {
 			// Saved before the answer: a client that got a 2xx can rely on
