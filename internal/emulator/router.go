@@ -135,8 +135,8 @@ func (r *router) find(method string, segs []string, scoped bool) (best *route, p
 
 var spaceIDPattern = regexp.MustCompile(`(?i)^spaces-\d+$`)
 
-// target is a request path split into its space part and its route part.
-type target struct {
+// urlTarget is a request path split into its space part and its route part.
+type urlTarget struct {
 	spaceID string   // as written in the URL; "" for the unscoped form
 	form    string   // "/api", "/api/{spaceId}" or "/api/spaces/{spaceId}"
 	prefix  string   // the URL prefix actually used, e.g. "/api/Spaces-1"
@@ -145,10 +145,10 @@ type target struct {
 
 // parseTarget splits /api/..., /api/{spaceId}/... and /api/spaces/{spaceId}/...
 // (octopus-api.md §2: the real server serves all three).
-func parseTarget(u *url.URL) (target, bool) {
+func parseTarget(u *url.URL) (urlTarget, bool) {
 	p := u.EscapedPath()
 	if p != "/api" && !strings.HasPrefix(p, "/api/") {
-		return target{}, false
+		return urlTarget{}, false
 	}
 	var segs []string
 	for _, s := range strings.Split(strings.TrimPrefix(p, "/api"), "/") {
@@ -157,11 +157,11 @@ func parseTarget(u *url.URL) (target, bool) {
 		}
 		un, err := url.PathUnescape(s)
 		if err != nil {
-			return target{}, false
+			return urlTarget{}, false
 		}
 		segs = append(segs, un)
 	}
-	t := target{form: "/api", prefix: "/api", segs: segs}
+	t := urlTarget{form: "/api", prefix: "/api", segs: segs}
 	switch {
 	case len(segs) >= 1 && spaceIDPattern.MatchString(segs[0]):
 		t.spaceID, t.form, t.prefix, t.segs = segs[0], "/api/{spaceId}", "/api/"+segs[0], segs[1:]

@@ -413,7 +413,7 @@ func (s *Server) canSee(c *Call, spaceID string) bool {
 
 // resolveSpace sets c.SpaceID from the URL or, for unscoped space routes,
 // to the default space.
-func (s *Server) resolveSpace(c *Call, t target, rt *route) error {
+func (s *Server) resolveSpace(c *Call, t urlTarget, rt *route) error {
 	if t.spaceID != "" {
 		sp := s.st.get(spacesKind.Name, "", t.spaceID)
 		if sp == nil {
