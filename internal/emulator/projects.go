@@ -14,11 +14,12 @@ import (
 // "variableset-Projects-N" and a channel named "Default"; deleting the
 // project deletes them again.
 
-var projectsKind *Kind
-
-var deploymentProcessesKind *Kind
-
-var channelsKind *Kind
+// The kinds of this file, assigned in init (see doc.go).
+var (
+	projectsKind            *Kind
+	deploymentProcessesKind *Kind
+	channelsKind            *Kind
+)
 
 func init() {
 	projectsKind = registerKind(&Kind{

@@ -23,9 +23,11 @@ import (
 // CommunityActionTemplateId set, which only the installation endpoint may
 // change (octopus-api.md §3.2, §3.3).
 
-var actionTemplatesKind *Kind
-
-var communityTemplatesKind *Kind
+// The kinds of this file, assigned in init (see doc.go).
+var (
+	actionTemplatesKind    *Kind
+	communityTemplatesKind *Kind
+)
 
 // Tables the emulator keeps beside the kinds (persisted with the state, never
 // served directly).
@@ -41,8 +43,7 @@ const (
 
 // The property names of the real resources (swagger 2026.1 definitions).
 var (
-	actionTemplateProps    = []string{"ActionType", "CommunityActionTemplateId", "Description", "GitDependencies", "Id", "LastModifiedBy", "LastModifiedOn", "Name", "Packages", "Parameters", "Properties", "SpaceId", "Version"}
-	communityTemplateProps = []string{"Author", "Description", "HistoryUrl", "Id", "Name", "Packages", "Parameters", "Properties", "Type", "Version", "Website"}
+	actionTemplateProps = []string{"ActionType", "CommunityActionTemplateId", "Description", "GitDependencies", "Id", "LastModifiedBy", "LastModifiedOn", "Name", "Packages", "Parameters", "Properties", "SpaceId", "Version"}
 )
 
 func init() {
@@ -56,7 +57,7 @@ func init() {
 		TemplateQuery: "{?skip,take,ids,partialName}",
 		Defaults:      actionTemplateDefaults,
 		Validate:      validateActionTemplate,
-		AfterCreate:   func(c *Call, d Doc) error { c.srv.snapshotTemplate(c, d); return nil },
+		AfterCreate:   func(c *Call, d Doc) error { c.srv.snapshotActionTemplate(c, d); return nil },
 		BeforeUpdate:  actionTemplateBeforeUpdate,
 		AfterUpdate:   actionTemplateAfterUpdate,
 		AfterDelete:   actionTemplateDeleted,
@@ -203,14 +204,14 @@ func actionTemplateAfterUpdate(c *Call, d, old Doc) error {
 	a, _ := integer(d, "Version")
 	b, _ := integer(old, "Version")
 	if a != b {
-		c.srv.snapshotTemplate(c, d)
+		c.srv.snapshotActionTemplate(c, d)
 	}
 	return nil
 }
 
-// snapshotTemplate keeps a copy of the template's current version, secrets
+// snapshotActionTemplate keeps a copy of the template's current version, secrets
 // included, for /versions/{version}.
-func (s *Server) snapshotTemplate(c *Call, d Doc) {
+func (s *Server) snapshotActionTemplate(c *Call, d Doc) {
 	rec := s.st.get(actionTemplatesKind.Name, c.SpaceID, str(d, "Id"))
 	if rec == nil {
 		return

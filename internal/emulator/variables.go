@@ -19,9 +19,11 @@ import (
 // secret is replaced (an empty Value wipes it); a non-empty Value always
 // replaces it.
 
-var variableSetsKind *Kind
-
-var libraryVariableSetsKind *Kind
+// The kinds of this file, assigned in init (see doc.go).
+var (
+	variableSetsKind        *Kind
+	libraryVariableSetsKind *Kind
+)
 
 func init() {
 	variableSetsKind = registerKind(&Kind{
