@@ -28,10 +28,11 @@ func init() {
 			environmentShape(d)
 			return nil
 		},
-		BeforeUpdate: func(_ *Call, d, old Doc) error {
+		BeforeUpdate: func(c *Call, d, old Doc) error {
 			if _, ok := integer(d, "SortOrder"); !ok {
 				d["SortOrder"] = old["SortOrder"]
 			}
+			forgetSortOrder(c, "Environments")
 			environmentShape(d)
 			return nil
 		},
@@ -65,17 +66,30 @@ func bySortOrder(a, b Doc) bool {
 }
 
 // nextSortOrder is one more than the highest SortOrder of the kind in the
-// call's space.
+// call's space. The answer is cached per kind and space (a create must not
+// scan the collection); anything that sets SortOrder otherwise drops the
+// cache with forgetSortOrder.
 func nextSortOrder(c *Call, kindName string) int {
-	n := 0
-	for _, r := range c.srv.st.all(kindName) {
-		if strings.EqualFold(r.space, c.SpaceID) {
-			if o, ok := integer(r.doc, "SortOrder"); ok && o >= n {
-				n = o + 1
+	key := kindName + "|" + strings.ToLower(c.SpaceID)
+	hint := c.srv.extension("sortOrder", func() any { return map[string]int{} }).(map[string]int)
+	n, ok := hint[key]
+	if !ok {
+		for _, r := range c.srv.st.table(kindName).order {
+			if strings.EqualFold(r.space, c.SpaceID) {
+				if o, ok := integer(r.doc, "SortOrder"); ok && o >= n {
+					n = o + 1
+				}
 			}
 		}
 	}
+	hint[key] = n + 1
 	return n
+}
+
+// forgetSortOrder drops the cached next SortOrder of a kind in a space.
+func forgetSortOrder(c *Call, kindName string) {
+	hint := c.srv.extension("sortOrder", func() any { return map[string]int{} }).(map[string]int)
+	delete(hint, kindName+"|"+strings.ToLower(c.SpaceID))
 }
 
 var lifecyclesKind *Kind
@@ -239,10 +253,11 @@ func init() {
 		Validate: func(c *Call, d, old Doc) error {
 			return tagSetShape(c, d, old)
 		},
-		BeforeUpdate: func(_ *Call, d, old Doc) error {
+		BeforeUpdate: func(c *Call, d, old Doc) error {
 			if _, ok := integer(d, "SortOrder"); !ok {
 				d["SortOrder"] = old["SortOrder"]
 			}
+			forgetSortOrder(c, "TagSets")
 			return nil
 		},
 	})
@@ -387,6 +402,7 @@ func sortOrder(c *Call, k *Kind) (any, error) {
 			next++
 		}
 	}
+	forgetSortOrder(c, k.Name)
 	c.Changed()
 	c.srv.addEvent(c, "Modified", fmt.Sprintf("%s sort order was changed", k.ItemType), c.SpaceID, anySlice(ids))
 	return map[string]any{}, nil
