@@ -29,4 +29,5 @@ type Octopus interface {
 	SpaceOctopus
 	SettingsOctopus
 	TemplateOctopus
+	FacadeOctopus
 }
