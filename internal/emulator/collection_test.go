@@ -268,7 +268,7 @@ func TestSensitiveValues(t *testing.T) {
 func TestSpaces(t *testing.T) {
 	t.Parallel()
 	s := emulatortest.New(t)
-	sp := must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Acme", "TaskQueueStopped": true}), http.StatusCreated).Body
+	sp := must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Acme", "SpaceManagersTeams": []string{"teams-administrators"}, "TaskQueueStopped": true}), http.StatusCreated).Body
 	id := str(sp, "Id")
 	if sp["TaskQueueStopped"] != false || sp["IsDefault"] != false || sp["Slug"] != "acme" {
 		t.Fatalf("new space: %v", sp)
@@ -331,7 +331,7 @@ func TestEventsOnePerMutation(t *testing.T) {
 	if n := count(); n != 0 {
 		t.Fatalf("a fresh server has %d events", n)
 	}
-	sp := must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Acme"}), http.StatusCreated).Body
+	sp := must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Acme", "SpaceManagersTeams": []string{"teams-administrators"}}), http.StatusCreated).Body
 	id := addEnvironments(t, s, "Dev")[0]
 	must(t, do(t, s, http.MethodDelete, "/api/Spaces-1/environments/"+id, nil), http.StatusOK)
 	must(t, do(t, s, http.MethodPost, "/api/Spaces-1/environments", map[string]any{}), http.StatusBadRequest) // no event
@@ -420,8 +420,8 @@ func TestUserTeamsAndSpaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Acme", "SpaceManagersTeamMembers": []string{uid}}), http.StatusCreated).Body
-	must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Other"}), http.StatusCreated)
+	sp := must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Acme", "SpaceManagersTeams": []string{"teams-administrators"}, "SpaceManagersTeamMembers": []string{uid}}), http.StatusCreated).Body
+	must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Other", "SpaceManagersTeams": []string{"teams-administrators"}}), http.StatusCreated)
 	spaces := must(t, do(t, s, http.MethodGet, "/api/users/"+uid+"/spaces", nil), http.StatusOK)
 	if len(spaces.Array) != 1 || spaces.Array[0].(map[string]any)["Id"] != sp["Id"] {
 		t.Errorf("user spaces: %s", spaces.Raw)
@@ -447,4 +447,15 @@ func TestUserTeamsAndSpaces(t *testing.T) {
 	if m := again["SpaceManagersTeamMembers"].([]any); len(m) != 0 {
 		t.Errorf("SpaceManagersTeamMembers = %v after emptying the team", m)
 	}
+}
+
+func TestSpaceNeedsAManager(t *testing.T) {
+	t.Parallel()
+	s := emulatortest.New(t)
+	r := must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Nobody", "SpaceManagersTeams": []string{}, "SpaceManagersTeamMembers": []string{}}), http.StatusBadRequest)
+	if len(r.Body["Errors"].([]any)) == 0 {
+		t.Fatalf("no Errors: %s", r.Raw)
+	}
+	must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Member", "SpaceManagersTeamMembers": []string{"Users-1"}}), http.StatusCreated)
+	must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Ghost", "SpaceManagersTeams": []string{"teams-nope"}}), http.StatusBadRequest)
 }

@@ -31,7 +31,7 @@ func TestDropNextAppliesThenDrops(t *testing.T) {
 	t.Parallel()
 	s := emulatortest.New(t)
 	s.DropNext(http.MethodPost, "/api/spaces", 1)
-	req, err := http.NewRequest(http.MethodPost, s.URL()+"/api/spaces", stringsReader(`{"Name":"Acme"}`))
+	req, err := http.NewRequest(http.MethodPost, s.URL()+"/api/spaces", stringsReader(`{"Name":"Acme","SpaceManagersTeams":["teams-administrators"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,13 @@ func spaceDefaults(c *Call, d Doc) error {
 	return nil
 }
 
-func validateSpace(c *Call, d, _ Doc) error {
+func validateSpace(c *Call, d, old Doc) error {
+	if old == nil && !c.quiet && len(strs(d, "SpaceManagersTeams"))+len(strs(d, "SpaceManagersTeamMembers")) == 0 {
+		// "The rule for creating a space is that you must supply either one,
+		// or both of Teams or Users as the space manager"
+		// (OctopusDeploy/Issues#9643). The exact message is not public.
+		return badRequest("At least one team or user must be assigned as a space manager: set SpaceManagersTeams or SpaceManagersTeamMembers.")
+	}
 	for _, t := range strs(d, "SpaceManagersTeams") {
 		if strings.HasPrefix(strings.ToLower(t), spaceManagersTeamPrefix) {
 			continue // the space's own team, created after the space

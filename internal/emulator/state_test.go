@@ -22,7 +22,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := must(t, do(t, first, http.MethodPost, "/api/spaces", map[string]any{"Name": "Acme"}), http.StatusCreated).Body
+	sp := must(t, do(t, first, http.MethodPost, "/api/spaces", map[string]any{"Name": "Acme", "SpaceManagersTeams": []string{"teams-administrators"}}), http.StatusCreated).Body
 	must(t, do(t, first, http.MethodPost, "/api/Spaces-1/feeds", map[string]any{
 		"Name": "Private", "FeedType": "NuGet", "Password": map[string]any{"HasValue": true, "NewValue": "hunter2"},
 	}), http.StatusCreated)
@@ -44,7 +44,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 		t.Fatalf("user key after restart: %s", me.Raw)
 	}
 	// Counters continue: no ID is handed out twice.
-	next := must(t, do(t, second, http.MethodPost, "/api/spaces", map[string]any{"Name": "Next"}), http.StatusCreated)
+	next := must(t, do(t, second, http.MethodPost, "/api/spaces", map[string]any{"Name": "Next", "SpaceManagersTeams": []string{"teams-administrators"}}), http.StatusCreated)
 	if id := str(next.Body, "Id"); id == str(sp, "Id") || id == "Spaces-1" {
 		t.Fatalf("reused ID %s", id)
 	}

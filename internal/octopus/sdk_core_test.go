@@ -138,7 +138,9 @@ func TestSDKCoreSpaces(t *testing.T) {
 
 	var ids []string
 	for _, name := range []string{"Alpha", "Beta", "Gamma"} {
-		s, err := c.Spaces.Add(spaces.NewSpace(name))
+		sp := spaces.NewSpace(name)
+		sp.SpaceManagersTeams = []string{"teams-administrators"}
+		s, err := c.Spaces.Add(sp)
 		if err != nil {
 			t.Fatalf("Spaces.Add %s: %v", name, err)
 		}
@@ -147,8 +149,14 @@ func TestSDKCoreSpaces(t *testing.T) {
 		}
 		ids = append(ids, s.ID)
 	}
-	if _, err := c.Spaces.Add(spaces.NewSpace("alpha")); err == nil {
+	dup := spaces.NewSpace("alpha")
+	dup.SpaceManagersTeams = []string{"teams-administrators"}
+	if _, err := c.Spaces.Add(dup); err == nil {
 		t.Fatal("duplicate space name (other case) accepted")
+	}
+	// A space needs a manager, team or user (OctopusDeploy/Issues#9643).
+	if _, err := c.Spaces.Add(spaces.NewSpace("Unmanaged")); err == nil {
+		t.Fatal("space without managers accepted")
 	}
 
 	page, err := c.Spaces.Get(spaces.SpacesQuery{Take: 2})
