@@ -42,7 +42,8 @@ type TemplateOctopus interface {
 	// DeploymentProcess returns a project's deployment process.
 	DeploymentProcess(ctx context.Context, spaceID, projectID string) (Process, error)
 	// UpdateDeploymentProcess replaces the steps of the process p.ID. p.Version
-	// must be the current version (optimistic concurrency): ErrConflict otherwise.
+	// must be the version the caller read (optimistic concurrency): the server
+	// refuses a stale one, and the server increments it.
 	UpdateDeploymentProcess(ctx context.Context, spaceID string, p Process) (Process, error)
 
 	// Runbooks returns every runbook in the space.

@@ -426,6 +426,9 @@ func selectTemplates(ts []ActionTemplate, patterns []string) ([]ActionTemplate, 
 // templateOp plans one template from a file or the upstream space.
 func (s *SeedTemplates) templateOp(d desiredTemplate, haveByName map[string]ActionTemplate, spaceID string) (seedOp, error) {
 	want := withSecrets(d.t, s.In.Secrets)
+	// An upstream template may carry the upstream's own marker: it says
+	// nothing about who made the template here.
+	delete(want.Properties, SourceProperty)
 	h, exists := haveByName[want.Name]
 	if !exists {
 		c := Change{Action: Create, Kind: KindStepTemplate, Name: want.Name, Fields: map[string][2]any{"actionType": {nil, want.ActionType}}}

@@ -349,7 +349,7 @@ func sortedCopy(s []string) []string {
 	return out
 }
 
-// projectNames is a project's settings in space-independent form.
+// projectToNames returns a project's settings in space-independent form.
 func projectToNames(p Project, r *spaceRefs, strict bool) (Project, error) {
 	user := fmt.Sprintf("project %q", p.Name)
 	var err error
@@ -509,13 +509,20 @@ type projectCopy struct {
 	have        *Project
 	haveProcess Process
 	haveVars    VariableSet
+	// The target's current state in space-independent form (zero when the
+	// project is new).
+	haveNames        Project
+	haveProcessNames Process
+	haveVarNames     []Variable
 }
 
 type runbookCopy struct {
-	want        Runbook // names form
-	process     Process // names form
-	have        *Runbook
-	haveProcess Process
+	want             Runbook // names form
+	process          Process // names form
+	have             *Runbook
+	haveProcess      Process
+	haveNames        Runbook // names form of have
+	haveProcessNames Process // names form of haveProcess
 }
 
 // projectOps plans copying the template projects from the upstream space.
@@ -651,13 +658,22 @@ func readTargetProject(ctx context.Context, oct Octopus, spaceID string, pc *pro
 		return nil
 	}
 	pc.have = &h
-	proc, err := oct.DeploymentProcess(ctx, spaceID, h.ID)
-	if err != nil {
+	owner := fmt.Sprintf("project %q", h.Name)
+	var err error
+	if pc.haveNames, err = projectToNames(h, refs, false); err != nil {
+		return err
+	}
+	if pc.haveProcess, err = oct.DeploymentProcess(ctx, spaceID, h.ID); err != nil {
 		return fmt.Errorf("read deployment process of project %q: %w", h.Name, err)
 	}
-	pc.haveProcess = proc
+	if pc.haveProcessNames, err = processToNames(pc.haveProcess, refs, owner, false); err != nil {
+		return err
+	}
 	if pc.haveVars, err = oct.VariableSet(ctx, spaceID, h.VariableSetID); err != nil {
 		return fmt.Errorf("read variables of project %q: %w", h.Name, err)
+	}
+	if pc.haveVarNames, err = variablesToNames(pc.haveVars, refs, owner, false); err != nil {
+		return err
 	}
 	byName := map[string]Runbook{}
 	for _, rb := range runbooks {
@@ -670,9 +686,17 @@ func readTargetProject(ctx context.Context, oct Octopus, spaceID string, pc *pro
 		if !ok {
 			continue
 		}
-		pc.runbooks[i].have = &rb
-		if pc.runbooks[i].haveProcess, err = oct.RunbookProcess(ctx, spaceID, rb.RunbookProcessID); err != nil {
+		rc := &pc.runbooks[i]
+		rc.have = &rb
+		rbOwner := fmt.Sprintf("%s runbook %q", owner, rb.Name)
+		if rc.haveNames, err = runbookToNames(rb, refs, rbOwner, false); err != nil {
+			return err
+		}
+		if rc.haveProcess, err = oct.RunbookProcess(ctx, spaceID, rb.RunbookProcessID); err != nil {
 			return fmt.Errorf("read process of project %q runbook %q: %w", h.Name, rb.Name, err)
+		}
+		if rc.haveProcessNames, err = processToNames(rc.haveProcess, refs, rbOwner, false); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -712,8 +736,7 @@ func (pc *projectCopy) projectOp(spaceID string, refs *spaceRefs) seedOp {
 	if pc.have == nil {
 		c.Fields = map[string][2]any{"lifecycle": {nil, want.LifecycleID}, "projectGroup": {nil, want.ProjectGroupID}}
 	} else {
-		hn, _ := projectToNames(have, refs, false) // never fails when not strict
-		c.Fields = fieldDiffOf(flatProject(hn), flatProject(want))
+		c.Fields = fieldDiffOf(flatProject(pc.haveNames), flatProject(want))
 	}
 	c = settle(c, pc.have == nil)
 	if c.Action == NoOp {
@@ -749,11 +772,7 @@ func (pc *projectCopy) projectOp(spaceID string, refs *spaceRefs) seedOp {
 func (pc *projectCopy) processOp(spaceID string, refs *spaceRefs) seedOp {
 	name, want := pc.name, pc.process
 	c := Change{Kind: KindDeploymentProcess, Name: name, ID: pc.haveProcess.ID}
-	var haveN Process
-	if pc.have != nil {
-		haveN, _ = processToNames(pc.haveProcess, refs, "", false)
-	}
-	c.Fields = fieldDiffOf(flatProcess(haveN), flatProcess(want))
+	c.Fields = fieldDiffOf(flatProcess(pc.haveProcessNames), flatProcess(want))
 	c = settle(c, false)
 	if c.Action == NoOp {
 		return seedOp{change: c}
@@ -794,8 +813,7 @@ func (pc *projectCopy) runbookOps(spaceID string, refs *spaceRefs, rc runbookCop
 	if rc.have == nil {
 		c.Fields = map[string][2]any{"environmentScope": {nil, want.EnvironmentScope}}
 	} else {
-		hn, _ := runbookToNames(have, refs, "", false)
-		c.Fields = fieldDiffOf(flatRunbook(hn), flatRunbook(want))
+		c.Fields = fieldDiffOf(flatRunbook(rc.haveNames), flatRunbook(want))
 	}
 	c = settle(c, rc.have == nil)
 	settings := seedOp{change: c}
@@ -827,11 +845,7 @@ func (pc *projectCopy) runbookOps(spaceID string, refs *spaceRefs, rc runbookCop
 	}
 
 	pcChange := Change{Kind: KindRunbookProcess, Name: key, ID: rc.haveProcess.ID}
-	var haveN Process
-	if rc.have != nil {
-		haveN, _ = processToNames(rc.haveProcess, refs, "", false)
-	}
-	pcChange.Fields = fieldDiffOf(flatProcess(haveN), flatProcess(rc.process))
+	pcChange.Fields = fieldDiffOf(flatProcess(rc.haveProcessNames), flatProcess(rc.process))
 	pcChange = settle(pcChange, false)
 	process := seedOp{change: pcChange}
 	if pcChange.Action != NoOp {
@@ -865,11 +879,7 @@ func (pc *projectCopy) runbookOps(spaceID string, refs *spaceRefs, rc runbookCop
 func (pc *projectCopy) variablesOp(spaceID string, refs *spaceRefs) seedOp {
 	name, want := pc.name, pc.variables
 	c := Change{Kind: KindVariables, Name: name, ID: pc.haveVars.ID}
-	var haveN []Variable
-	if pc.have != nil {
-		haveN, _ = variablesToNames(pc.haveVars, refs, "", false)
-	}
-	c.Fields = fieldDiffOf(flatVariables(haveN), flatVariables(want))
+	c.Fields = fieldDiffOf(flatVariables(pc.haveVarNames), flatVariables(want))
 	c = settle(c, false)
 	if c.Action == NoOp {
 		return seedOp{change: c}
