@@ -22,9 +22,9 @@ const (
 	// Their routes exist only as /api/x.
 	SystemScoped
 	// MixedScoped documents carry a nullable SpaceId: null is a system-level
-	// document (teams, scoped user roles, events). /api/x lists all of them,
-	// /api/{spaceId}/x those of the space plus, with includeSystem (default
-	// true), the system-level ones.
+	// document (teams, scoped user roles, events). /api/x lists all of them;
+	// /api/{spaceId}/x and /api/x?spaces=... list those of the spaces, plus
+	// the system-level ones with includeSystem=true.
 	MixedScoped
 )
 
