@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // apiKeyPattern is the shape the SDK accepts (pkg/client IsAPIKey).
@@ -58,6 +59,11 @@ func (s *Server) authenticate(r *http.Request) (userID, username string, ok bool
 	k := s.st.get(apiKeysKind.Name, "", keyID)
 	if k == nil {
 		return "", "", false
+	}
+	if exp := str(k.doc, "Expires"); exp != "" {
+		if t, err := time.Parse(time.RFC3339, exp); err == nil && !t.After(s.now()) {
+			return "", "", false // an expired key is as good as none
+		}
 	}
 	u := s.st.get(usersKind.Name, "", str(k.doc, "UserId"))
 	if u == nil {

@@ -408,6 +408,8 @@ func TestAPIKeys(t *testing.T) {
 	must(t, do(t, s, http.MethodDelete, "/api/users/"+uid+"/apikeys/"+str(created.Body, "Id"), nil), http.StatusOK)
 	must(t, do(t, s, http.MethodGet, "/api/users/me", nil, second), http.StatusUnauthorized)
 	must(t, do(t, s, http.MethodGet, "/api/users/me", nil, key), http.StatusOK)
+	expired := must(t, do(t, s, http.MethodPost, "/api/users/"+uid+"/apikeys", map[string]any{"Purpose": "old", "Expires": "2020-01-01T00:00:00.000+00:00"}), http.StatusOK)
+	must(t, do(t, s, http.MethodGet, "/api/users/me", nil, str(expired.Body, "ApiKey")), http.StatusUnauthorized)
 	if _, _, err := s.CreateUser("ci", "Again"); err == nil {
 		t.Error("CreateUser accepted a duplicate username")
 	}
