@@ -56,11 +56,24 @@
 // delete), c.srv.create/createWithID/update/remove (the full pipeline, for
 // dependent documents), c.srv.find, c.srv.present, c.srv.page (the paging
 // envelope for custom lists), badRequest/notFound for Octopus error bodies and
-// c.Changed() after editing stored documents in place. Custom routes are
-// Handlers registered with addRoute; the most literal pattern wins, so
-// "widgets/sortorder" beats the generic "widgets/{id}". Extra root links:
-// addRootLink. Defaults of a fresh instance: addSeeder; defaults of every new
-// space: onSpaceCreated. Background work (a task runner): s.mutate.
+// c.Changed() after editing stored documents in place. Kind.Lookup finds
+// documents by something other than their ID (project slugs), Kind.Present
+// adjusts the served copy, Kind.NoAll/NoList/NoCreate/... switch generic
+// routes off. Custom routes are Handlers registered with addRoute; the most
+// literal pattern wins, so "widgets/sortorder" beats the generic
+// "widgets/{id}". A handler answer with a method
+// write(http.ResponseWriter, int) is sent as-is instead of JSON. Extra root
+// links: addRootLink. Defaults of a fresh instance: addSeeder; defaults of
+// every new space: onSpaceCreated. Background work (a task runner):
+// s.mutate; its in-memory state: s.extension; stopping it: onClose.
+//
+// # Permissions
+//
+// Authentication is here (auth.go); authorisation is optional: when a file
+// gives *Server the methods authorize(c *Call, method, pattern string) error
+// and canSeeSpace(c *Call, spaceID string) bool, every request is checked
+// with the first (after its space is resolved, under the store lock) and
+// space lists are filtered with the second.
 //
 // # State
 //
