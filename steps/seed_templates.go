@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -294,6 +295,10 @@ func (s *SeedTemplates) plan(ctx context.Context, oct Octopus) (*seedPlan, error
 		}
 	}
 
+	if err := checkSecrets(in.Secrets, desired); err != nil {
+		return nil, err
+	}
+
 	have, err := oct.ActionTemplates(ctx, spaceID)
 	if err != nil {
 		return nil, fmt.Errorf("list step templates of space %q: %w", in.TargetSpace, err)
@@ -484,6 +489,27 @@ func (ac *applyState) reject(name string, err error) error {
 		return err
 	}
 	ac.rejected = append(ac.rejected, fmt.Sprintf("%q: %v", name, err))
+	return nil
+}
+
+// checkSecrets makes sure every secret names a sensitive parameter of a
+// template this run seeds: a typo must not silently leave a default unset.
+func checkSecrets(secrets map[string]map[string]string, desired map[string]desiredTemplate) error {
+	for tname, params := range secrets {
+		d, ok := desired[tname]
+		if !ok {
+			return &InputError{Field: fmt.Sprintf("secrets[%q]", tname), Err: fmt.Errorf("no source provides step template %q", tname)}
+		}
+		for pname := range params {
+			i := slices.IndexFunc(d.t.Parameters, func(p TemplateParameter) bool { return p.Name == pname })
+			switch {
+			case i < 0:
+				return &InputError{Field: fmt.Sprintf("secrets[%q][%q]", tname, pname), Err: fmt.Errorf("step template %q has no parameter %q", tname, pname)}
+			case d.t.Parameters[i].DisplaySettings[controlType] != "Sensitive":
+				return &InputError{Field: fmt.Sprintf("secrets[%q][%q]", tname, pname), Err: fmt.Errorf("parameter %q of step template %q is not sensitive: set its default in the template", pname, tname)}
+			}
+		}
+	}
 	return nil
 }
 
@@ -680,6 +706,9 @@ func (s *SeedTemplates) communityOps(ctx context.Context, oct Octopus, spaceID s
 				ac.stale = true
 				return nil
 			}})
+		// Installing copies the community template's Version into the
+		// installed template (as the installation endpoint answers it), so
+		// a lower installed Version means the library has a newer one.
 		case h.Version < ct.Version:
 			c := Change{Action: Update, Kind: KindCommunityTemplate, Name: name, ID: h.ID, Fields: map[string][2]any{"version": {h.Version, ct.Version}}}
 			ops = append(ops, seedOp{change: c, run: func(ctx context.Context, oct Octopus, ac *applyState) error {

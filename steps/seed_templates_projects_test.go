@@ -187,6 +187,16 @@ func TestSeedTemplatesTemplateProject(t *testing.T) {
 					t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
 				}
 			}
+			tvt := map[string]map[string]any{}
+			for _, x := range st.project["Templates"].([]any) {
+				tvt[x.(map[string]any)["Name"].(string)] = x.(map[string]any)
+			}
+			if r := tvt["Region"]; r == nil || r["DefaultValue"] != "eu" || r["Label"] != "Region" {
+				t.Errorf("tenant variable template Region = %v", r)
+			}
+			if k := tvt["ApiKey"]; k == nil || fmt.Sprint(k["DefaultValue"]) != fmt.Sprint(map[string]any{"HasValue": false, "Hint": nil, "NewValue": nil}) {
+				t.Errorf("tenant variable template ApiKey = %v, want a sensitive default without a value (secrets are not copied)", k)
+			}
 			vars := map[string]map[string]any{}
 			for _, v := range st.variables["Variables"].([]any) {
 				vars[v.(map[string]any)["Name"].(string)] = v.(map[string]any)

@@ -515,3 +515,39 @@ func bumpCommunityVersion(t testing.TB, path, name string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSeedTemplatesBadSecrets: a secret for a template no source provides,
+// or for a parameter that does not exist or is not sensitive, is bad input.
+func TestSeedTemplatesBadSecrets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		secrets map[string]map[string]string
+		want    string
+	}{
+		{"unknown template", map[string]map[string]string{"Nope": {"Token": "x"}}, `no source provides step template "Nope"`},
+		{"unknown parameter", map[string]map[string]string{"Notify": {"Tokn": "x"}}, `has no parameter "Tokn"`},
+		{"not sensitive", map[string]map[string]string{"Notify": {"Url": "x"}}, `parameter "Url" of step template "Notify" is not sensitive`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newSeedEnv(t)
+			e.space("Team A")
+			dir := t.TempDir()
+			writeTemplate(t, dir, "notify.json", libraryTemplate("Notify", "echo hi"))
+			e.emu.ResetRequests()
+			_, err := (&steps.SeedTemplates{In: steps.SeedTemplatesInput{TargetSpace: "Team A", From: []string{dir}, Secrets: tt.secrets}}).Plan(context.Background(), e.oct)
+			var ie *steps.InputError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want an InputError saying %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "x\"") {
+				t.Errorf("the error shows the secret: %v", err)
+			}
+			if w := e.emu.Writes(); len(w) != 0 {
+				t.Errorf("bad secrets wrote %q", w)
+			}
+		})
+	}
+}
