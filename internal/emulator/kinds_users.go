@@ -71,6 +71,12 @@ func init() {
 					c.Changed()
 				}
 			}
+			for _, sp := range c.srv.st.all(spacesKind.Name) {
+				if members := strs(sp.doc, "SpaceManagersTeamMembers"); containsFold(members, id) {
+					sp.doc["SpaceManagersTeamMembers"] = anySlice(without(members, id))
+					c.Changed()
+				}
+			}
 			return nil
 		},
 		Links: func(d Doc, self string) map[string]string {
