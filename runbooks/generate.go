@@ -1,0 +1,300 @@
+package runbooks
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/octofleet/octofleet/schemas"
+	"github.com/octofleet/octofleet/scripts"
+)
+
+// Fixed metadata of every generated file. ExportedAt is a constant, not the
+// time of generation, so that generating twice gives the same bytes and the
+// checked-in files can be compared with what the code generates.
+const (
+	exportedAt     = "2026-01-01T00:00:00.000Z"
+	octopusVersion = "2026.1.0"
+	author         = "octofleet"
+	category       = "octofleet"
+	// PackageID is the Id of the package that carries the binary to the
+	// worker: dist/octofleet.<version>.tar.gz in the built-in feed.
+	PackageID = "octofleet"
+	// TemplatePrefix starts the name of every octofleet step template.
+	TemplatePrefix = "octofleet - "
+	// templateVersion is the Library Version of the generated templates.
+	templateVersion = 1
+)
+
+// namespace seeds the stable template Ids (a name-based UUID, RFC 9562
+// version 5, of "octofleet/<step>").
+var namespace = [16]byte{0x6f, 0x63, 0x74, 0x6f, 0x66, 0x6c, 0x65, 0x65, 0x74, 0x2d, 0x73, 0x74, 0x65, 0x70, 0x73, 0x00}
+
+// stableID returns the name-based UUID (version 5) of name.
+func stableID(name string) string {
+	h := sha1.New()
+	h.Write(namespace[:])
+	h.Write([]byte("octofleet/" + name))
+	u := h.Sum(nil)[:16]
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// StepTemplate is a step template in the Octopus community Library format
+// (OctopusDeploy/Library step-templates/*.json), field for field.
+type StepTemplate struct {
+	ID                        string            `json:"Id"`
+	Name                      string            `json:"Name"`
+	Description               string            `json:"Description"`
+	ActionType                string            `json:"ActionType"`
+	Version                   int               `json:"Version"`
+	CommunityActionTemplateID *string           `json:"CommunityActionTemplateId"`
+	Packages                  []Package         `json:"Packages"`
+	Properties                map[string]string `json:"Properties"`
+	Parameters                []Parameter       `json:"Parameters"`
+	LastModifiedBy            string            `json:"LastModifiedBy"`
+	Meta                      Meta              `json:"$Meta"`
+	Category                  string            `json:"Category"`
+}
+
+// Package is a package reference of a step template. FeedID is null in the
+// Library (its rule: null or a #{variable}); install points it at the
+// built-in feed of the space.
+type Package struct {
+	Name                string            `json:"Name"`
+	PackageID           string            `json:"PackageId"`
+	FeedID              *string           `json:"FeedId"`
+	AcquisitionLocation string            `json:"AcquisitionLocation"`
+	Properties          map[string]string `json:"Properties"`
+}
+
+// Parameter is a step template parameter, or a tenant variable template of
+// the project (the same shape on the server).
+type Parameter struct {
+	Name            string            `json:"Name"`
+	Label           string            `json:"Label"`
+	HelpText        string            `json:"HelpText"`
+	DefaultValue    string            `json:"DefaultValue"`
+	DisplaySettings map[string]string `json:"DisplaySettings"`
+}
+
+// Meta is the Library's $Meta block.
+type Meta struct {
+	ExportedAt     string `json:"ExportedAt"`
+	OctopusVersion string `json:"OctopusVersion"`
+	Type           string `json:"Type"`
+}
+
+// Control types of parameters (DisplaySettings "Octopus.ControlType").
+const (
+	controlType   = "Octopus.ControlType"
+	singleLine    = "SingleLineText"
+	multiLine     = "MultiLineText"
+	sensitive     = "Sensitive"
+	checkbox      = "Checkbox"
+	selectControl = "Select"
+	selectOptions = "Octopus.SelectOptions"
+)
+
+// Parameter names every template has; scripts/step.sh reads them.
+const (
+	ParamServer   = "Octofleet.Server"
+	ParamAPIKey   = "Octofleet.ApiKey"
+	ParamSpace    = "Octofleet.Space"
+	ParamInput    = "Octofleet.Input"
+	ParamVars     = "Octofleet.Vars"
+	ParamDryRun   = "Octofleet.DryRun"
+	ParamLogLevel = "Octofleet.LogLevel"
+)
+
+// extra is a step-specific parameter: a flag of the subcommand, or a secret
+// handed to it through an environment variable.
+type extra struct {
+	Parameter
+	flag string // --flag for a non-secret value
+	env  string // environment variable for a secret
+}
+
+// extras are the parameters a step takes beyond the common ones: the
+// connections clone-instance-settings reads from flags and its environment.
+var extras = map[string][]extra{
+	"clone-instance-settings": {
+		{Parameter: Parameter{Name: "Octofleet.TargetServer", Label: "Target server URL", HelpText: "URL of the instance whose settings are changed."}, flag: "--target-server"},
+		{Parameter: Parameter{Name: "Octofleet.TargetApiKey", Label: "Target API key", HelpText: "API key for the target instance (passed as OCTOFLEET_TARGET_API_KEY, never on the command line)."}, env: "OCTOFLEET_TARGET_API_KEY"},
+	},
+}
+
+// examples are the default input documents of the templates; a step not
+// listed here gets its required string properties set from the tenant name.
+var examples = map[string]string{
+	"seed-templates":            "{\n  \"targetSpace\": \"{{ .Tenant.Name }}\",\n  \"source\": {\"space\": \"#{Octopus.Space.Name}\"}\n}",
+	"clone-instance-settings":   "{}",
+	"restore-instance-settings": "{\n  \"from\": \"\"\n}",
+}
+
+// schemaDoc is the part of a step's JSON schema the generator reads.
+type schemaDoc struct {
+	Title       string                `json:"title"`
+	Description string                `json:"description"`
+	Required    []string              `json:"required"`
+	Properties  map[string]schemaProp `json:"properties"`
+}
+
+type schemaProp struct {
+	Type        any    `json:"type"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+}
+
+// Title turns a step name into its title: create-space -> Create Space.
+func Title(step string) string {
+	words := strings.Split(step, "-")
+	for i, w := range words {
+		if w != "" {
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// TemplateName is the name of a step's template: "octofleet - Create Space".
+func TemplateName(step string) string { return TemplatePrefix + Title(step) }
+
+// TemplateFile is the file name of a step's template in the export.
+func TemplateFile(step string) string { return "step-templates/octofleet-" + step + ".json" }
+
+// firstSentence shortens a schema description for help texts.
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
+}
+
+// stepTemplate generates the template of one step from its schema.
+func stepTemplate(step string) (StepTemplate, error) {
+	raw, err := schemas.Schema(step)
+	if err != nil {
+		return StepTemplate{}, err
+	}
+	var sd schemaDoc
+	if err := json.Unmarshal(raw, &sd); err != nil {
+		return StepTemplate{}, fmt.Errorf("read %s schema: %w", step, err)
+	}
+	props := make([]string, 0, len(sd.Properties))
+	for k := range sd.Properties {
+		props = append(props, k)
+	}
+	sort.Strings(props)
+	var help strings.Builder
+	fmt.Fprintf(&help, "The `octofleet %s` input document, JSON or YAML (schema: schemas/%s.schema.json). "+
+		"Go templates in names see `{{ .Tenant.Name }}`, `{{ .Tenant.Tags }}` and `{{ .Vars.k }}`. Properties:", step, step)
+	for _, k := range props {
+		fmt.Fprintf(&help, "\n- `%s`: %s", k, firstSentence(sd.Properties[k].Description))
+	}
+	example, ok := examples[step]
+	if !ok {
+		doc := map[string]string{}
+		for _, r := range sd.Required {
+			if t, _ := sd.Properties[r].Type.(string); t == "string" {
+				doc[r] = "{{ .Tenant.Name }}"
+			}
+		}
+		b, err := json.MarshalIndent(doc, "", "  ")
+		if err != nil {
+			return StepTemplate{}, err
+		}
+		example = string(b)
+	}
+
+	params := []Parameter{
+		{Name: ParamServer, Label: "Octopus Server URL", HelpText: "URL of the Octopus Server the step changes. Default: this server.", DefaultValue: "#{Octopus.Web.ServerUri}", DisplaySettings: map[string]string{controlType: singleLine}},
+		{Name: ParamAPIKey, Label: "API key", HelpText: "API key for that server. Passed to octofleet as OCTOPUS_API_KEY, never on the command line.", DisplaySettings: map[string]string{controlType: sensitive}},
+		{Name: ParamSpace, Label: "Space", HelpText: "Space name or Id (`--space`), for steps that work in one space.", DisplaySettings: map[string]string{controlType: singleLine}},
+		{Name: ParamInput, Label: "Input", HelpText: help.String(), DefaultValue: example, DisplaySettings: map[string]string{controlType: multiLine}},
+		{Name: ParamVars, Label: "Template variables", HelpText: "One `name=value` per line; the input's Go templates read them as `{{ .Vars.name }}`. Use it to pass Octopus variables into the input without quoting them into JSON.", DisplaySettings: map[string]string{controlType: multiLine}},
+		{Name: ParamDryRun, Label: "Dry run", HelpText: "Print the plan and change nothing.", DefaultValue: "False", DisplaySettings: map[string]string{controlType: checkbox}},
+		{Name: ParamLogLevel, Label: "Log level", HelpText: "How much octofleet logs.", DefaultValue: "info", DisplaySettings: map[string]string{controlType: selectControl, selectOptions: "debug|Debug\ninfo|Info\nwarn|Warnings\nerror|Errors"}},
+	}
+	var flags, envs []string
+	for _, x := range extras[step] {
+		p := x.Parameter
+		p.DisplaySettings = map[string]string{controlType: singleLine}
+		if x.env != "" {
+			p.DisplaySettings[controlType] = sensitive
+			envs = append(envs, p.Name+"="+x.env)
+		} else {
+			flags = append(flags, p.Name+"="+x.flag)
+		}
+		params = append(params, p)
+	}
+
+	body := fmt.Sprintf("step='%s'\nflags='%s'\nenvs='%s'\n%s", step, strings.Join(flags, "\n"), strings.Join(envs, "\n"), scripts.Step)
+	title := sd.Title
+	if title == "" {
+		title = step
+	}
+	return StepTemplate{
+		ID:          stableID(step),
+		Name:        TemplateName(step),
+		Description: fmt.Sprintf("%s\n\nRuns `octofleet %s` from the octofleet package with `--output octopus`, so its results become output variables.", sd.Description, step),
+		ActionType:  "Octopus.Script",
+		Version:     templateVersion,
+		Packages: []Package{{
+			Name: PackageID, PackageID: PackageID, AcquisitionLocation: "Server",
+			Properties: map[string]string{"Extract": "True", "SelectionMode": "immediate", "Purpose": ""},
+		}},
+		Properties: map[string]string{
+			"Octopus.Action.Script.ScriptSource": "Inline",
+			"Octopus.Action.Script.Syntax":       "Bash",
+			"Octopus.Action.Script.ScriptBody":   body,
+		},
+		Parameters:     params,
+		LastModifiedBy: author,
+		Meta:           Meta{ExportedAt: exportedAt, OctopusVersion: octopusVersion, Type: "ActionTemplate"},
+		Category:       category,
+	}, nil
+}
+
+// Generate returns every generated file by its path under runbooks/: one
+// step template per step (every schema in package schemas) and the project
+// document.
+func Generate() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	var names []string
+	for _, step := range schemas.Names() {
+		t, err := stepTemplate(step)
+		if err != nil {
+			return nil, err
+		}
+		b, err := marshal(t)
+		if err != nil {
+			return nil, err
+		}
+		out[TemplateFile(step)] = b
+		names = append(names, step)
+	}
+	b, err := marshal(project(names))
+	if err != nil {
+		return nil, err
+	}
+	out[ProjectFile] = b
+	return out, nil
+}
+
+// marshal writes JSON the way the Library does: two-space indent, no HTML
+// escaping, a final newline, no byte-order mark.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

@@ -1,0 +1,139 @@
+package runbooks
+
+import "slices"
+
+// ProjectFile is the project document's path in the export.
+const ProjectFile = "octofleet-project.json"
+
+// Names of the tenant variable templates and project variables the runbooks use.
+const (
+	VarSpaceName      = "Octofleet.SpaceName"
+	VarInstanceURL    = "Octofleet.InstanceUrl"
+	VarInstanceAPIKey = "Octofleet.InstanceApiKey"
+	VarSpaceID        = "Octofleet.SpaceId"
+	VarCustomer       = "Octofleet.Customer"
+	// VarHubAPIKey is the project's sensitive variable: the API key the
+	// runbooks use on the management instance itself.
+	VarHubAPIKey = "Octofleet.Hub.ApiKey"
+	// VarSeedTemplates is the project variable naming the management space's
+	// step templates seeded into each managed space (a glob).
+	VarSeedTemplates = "Octofleet.SeedTemplates"
+)
+
+// Runbook names.
+const (
+	RunbookCreateSpace         = "Create Space"
+	RunbookSeedTemplates       = "Seed Templates"
+	RunbookCreateFacadeProject = "Create Facade Project"
+	RunbookCloneSettings       = "Clone Instance Settings"
+)
+
+// Project is the management-space project octofleet installs, in a
+// space-independent form: everything it refers to is named, never an Id.
+type Project struct {
+	Name                   string `json:"Name"`
+	Description            string `json:"Description"`
+	ProjectGroup           string `json:"ProjectGroup"`
+	Lifecycle              string `json:"Lifecycle"`
+	TenantedDeploymentMode string `json:"TenantedDeploymentMode"`
+	// Templates are the tenant variable templates.
+	Templates []Parameter `json:"Templates"`
+	Runbooks  []Runbook   `json:"Runbooks"`
+	Meta      Meta        `json:"$Meta"`
+}
+
+// Runbook is one runbook of the project and its process.
+type Runbook struct {
+	Name             string        `json:"Name"`
+	Description      string        `json:"Description"`
+	MultiTenancyMode string        `json:"MultiTenancyMode"`
+	EnvironmentScope string        `json:"EnvironmentScope"`
+	Steps            []RunbookStep `json:"Steps"`
+}
+
+// RunbookStep is a step of a runbook that runs an octofleet step template.
+type RunbookStep struct {
+	Name string `json:"Name"`
+	// StepTemplate is the template's name.
+	StepTemplate string `json:"StepTemplate"`
+	// Parameters are the values of the template's parameters.
+	Parameters map[string]string `json:"Parameters"`
+}
+
+// hubConnection points a step at the management instance itself.
+func hubConnection(p map[string]string) map[string]string {
+	p[ParamServer] = "#{Octopus.Web.ServerUri}"
+	p[ParamAPIKey] = "#{" + VarHubAPIKey + "}"
+	return p
+}
+
+// tenantConnection points a step at the tenant's instance.
+func tenantConnection(p map[string]string) map[string]string {
+	p[ParamServer] = "#{" + VarInstanceURL + "}"
+	p[ParamAPIKey] = "#{" + VarInstanceAPIKey + "}"
+	return p
+}
+
+// project returns the project document for the steps that exist.
+func project(stepNames []string) Project {
+	has := func(s string) bool { return slices.Contains(stepNames, s) }
+	text := func(name, label, help, def string) Parameter {
+		return Parameter{Name: name, Label: label, HelpText: help, DefaultValue: def, DisplaySettings: map[string]string{controlType: singleLine}}
+	}
+	p := Project{
+		Name:                   "octofleet",
+		Description:            "Runs octofleet's steps per tenant: each tenant is one managed space, managed instance or facade customer. Installed and kept up to date by `octofleet install`.",
+		ProjectGroup:           "Default Project Group",
+		Lifecycle:              "Default Lifecycle",
+		TenantedDeploymentMode: "Tenanted",
+		Templates: []Parameter{
+			text(VarSpaceName, "Space name", "Name of the tenant's space.", "#{Octopus.Deployment.Tenant.Name}"),
+			text(VarInstanceURL, "Instance URL", "URL of the Octopus instance the tenant's space lives on. Default: this instance.", "#{Octopus.Web.ServerUri}"),
+			{Name: VarInstanceAPIKey, Label: "Instance API key", HelpText: "API key for that instance.", DisplaySettings: map[string]string{controlType: sensitive}},
+			text(VarSpaceID, "Space Id", "The tenant space's Id, recorded by the Create Space runbook.", ""),
+			text(VarCustomer, "Customer", "For a facade tenant: the customer whose facade space is created.", ""),
+		},
+		Meta: Meta{ExportedAt: exportedAt, OctopusVersion: octopusVersion, Type: "OctofleetProject"},
+	}
+	tenanted := func(name, desc string, st ...RunbookStep) Runbook {
+		return Runbook{Name: name, Description: desc, MultiTenancyMode: "Tenanted", EnvironmentScope: "All", Steps: st}
+	}
+	if has("create-space") {
+		rb := tenanted(RunbookCreateSpace, "Create or update the tenant's space, then record its Id on the tenant.",
+			RunbookStep{Name: "Create Space", StepTemplate: TemplateName("create-space"), Parameters: tenantConnection(map[string]string{
+				ParamInput: "{\n  \"name\": \"{{ .Vars.spaceName }}\",\n  \"description\": \"Managed by octofleet for tenant {{ .Tenant.Name }}.\"\n}",
+				ParamVars:  "spaceName=#{" + VarSpaceName + "}",
+			})})
+		if has("register-tenant") {
+			rb.Steps = append(rb.Steps, RunbookStep{Name: "Record Space Id", StepTemplate: TemplateName("register-tenant"), Parameters: hubConnection(map[string]string{
+				ParamSpace: "#{Octopus.Space.Name}",
+				ParamInput: "{\n  \"name\": \"{{ .Tenant.Name }}\",\n  \"variables\": {\"" + VarSpaceID + "\": \"{{ .Vars.spaceId }}\"}\n}",
+				ParamVars:  "spaceId=#{Octopus.Action[Create Space].Output.SpaceId}",
+			})})
+		}
+		p.Runbooks = append(p.Runbooks, rb)
+	}
+	if has("seed-templates") {
+		p.Runbooks = append(p.Runbooks, tenanted(RunbookSeedTemplates, "Copy the management space's shared step templates into the tenant's space.",
+			RunbookStep{Name: "Seed Templates", StepTemplate: TemplateName("seed-templates"), Parameters: hubConnection(map[string]string{
+				ParamInput: "{\n  \"targetSpace\": \"{{ .Vars.spaceName }}\",\n  \"source\": {\"space\": \"{{ .Vars.hub }}\"},\n  \"templates\": [\"{{ .Vars.templates }}\"]\n}",
+				ParamVars:  "spaceName=#{" + VarSpaceName + "}\nhub=#{Octopus.Space.Name}\ntemplates=#{" + VarSeedTemplates + "}",
+			})}))
+	}
+	if has("create-facade-project") {
+		p.Runbooks = append(p.Runbooks, tenanted(RunbookCreateFacadeProject, "Create the customer's facade space and project, which calls back into this project for the customer's tenant.",
+			RunbookStep{Name: "Create Facade Project", StepTemplate: TemplateName("create-facade-project"), Parameters: hubConnection(map[string]string{
+				ParamInput: "{\n  \"customer\": \"{{ .Vars.customer }}\"\n}",
+				ParamVars:  "customer=#{" + VarCustomer + "}",
+			})}))
+	}
+	if has("clone-instance-settings") {
+		p.Runbooks = append(p.Runbooks, tenanted(RunbookCloneSettings, "Make the tenant's instance's shared settings match this (the management) instance.",
+			RunbookStep{Name: "Clone Instance Settings", StepTemplate: TemplateName("clone-instance-settings"), Parameters: hubConnection(map[string]string{
+				ParamInput:               "{}",
+				"Octofleet.TargetServer": "#{" + VarInstanceURL + "}",
+				"Octofleet.TargetApiKey": "#{" + VarInstanceAPIKey + "}",
+			})}))
+	}
+	return p
+}
