@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -218,5 +220,57 @@ func TestTenantVariables(t *testing.T) {
 	s.mu.RUnlock()
 	if left != nil {
 		t.Error("tenant values survive the tenant")
+	}
+}
+
+// The documents kept beside the kinds (template versions, tenant values) and
+// their secrets survive a restart with a state file.
+func TestProjectTemplateTenantStateSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "state.json")
+	s, err := New(Options{StatePath: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{ids: map[string]string{}}
+	at := f.actionTemplate(t, s)
+	cur := get(t, s, sp+"/actiontemplates/"+at).(map[string]any)
+	cur["Description"] = "second"
+	conformanceCall(t, s, http.MethodPut, sp+"/actiontemplates/"+at, cur, http.StatusOK)
+	tn := f.tenant(t, s)
+	missing := get(t, s, sp+"/tenants/"+tn+"/projectvariables?includeMissingVariables=true").(map[string]any)["MissingVariables"].([]any)[0].(map[string]any)
+	conformanceCall(t, s, http.MethodPut, sp+"/tenants/"+tn+"/projectvariables", map[string]any{"Variables": []any{map[string]any{
+		"ProjectId": missing["ProjectId"], "TemplateId": missing["TemplateId"], "Scope": missing["Scope"],
+		"Value": map[string]any{"HasValue": true, "NewValue": "kept-secret"},
+	}}}, http.StatusOK)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if raw, err := os.ReadFile(state); err != nil || strings.Contains(string(raw), "kept-secret") {
+		t.Fatalf("state file: %v (secret in clear: %v)", err, strings.Contains(string(raw), "kept-secret"))
+	}
+
+	s, err = New(Options{StatePath: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	if v0 := get(t, s, sp+"/actiontemplates/"+at+"/versions/0").(map[string]any); v0["Description"] != "" {
+		t.Errorf("version 0 after restart: %v", v0)
+	}
+	s.mu.RLock()
+	rec := s.st.get(tenantValuesTable, "Spaces-1", tn)
+	s.mu.RUnlock()
+	if rec == nil || len(rec.secrets) != 1 {
+		t.Fatalf("tenant values after restart: %+v", rec)
+	}
+	for _, v := range rec.secrets {
+		if v != "kept-secret" {
+			t.Errorf("secret after restart = %v", v)
+		}
 	}
 }
