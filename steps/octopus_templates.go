@@ -240,6 +240,17 @@ type Variable struct {
 	// HasValue is set on sensitive variables the server holds a value for.
 	HasValue bool
 	Scope    VariableScope
+	// Prompt makes the variable a prompted one (nil: not prompted).
+	Prompt *VariablePrompt
+}
+
+// VariablePrompt asks for a variable's value when a deployment or runbook
+// run is created.
+type VariablePrompt struct {
+	Label           string
+	Description     string
+	Required        bool
+	DisplaySettings map[string]string
 }
 
 // VariableScope limits where a variable applies. Environments, Channels,

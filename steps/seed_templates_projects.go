@@ -465,6 +465,9 @@ func flatVariables(vars []Variable) flat {
 		f[k+".value"] = v.Value
 		f[k+".description"] = v.Description
 		f[k+".type"] = v.Type
+		if v.Prompt != nil {
+			f[k+".prompt"] = fmt.Sprintf("%q %q required=%v %s", v.Prompt.Label, v.Prompt.Description, v.Prompt.Required, sortedPairs(v.Prompt.DisplaySettings))
+		}
 	}
 	return f
 }

@@ -81,6 +81,8 @@ func templateProject(t testing.TB, e *seedEnv, k spaceKit) (projectID string) {
 	fx.edit(t, "/api/"+k.id+"/variables/"+p.VariableSetId, func(d map[string]any) {
 		d["Variables"] = []any{
 			map[string]any{"Name": "Port", "Value": "8080", "Type": "String", "Scope": map[string]any{"Environment": []string{k.dev}}},
+			map[string]any{"Name": "Release note", "Value": "", "Type": "String", "Scope": map[string]any{},
+				"Prompt": map[string]any{"Label": "Notes", "Description": "What changed", "Required": true, "DisplaySettings": map[string]any{"Octopus.ControlType": "MultiLineText"}}},
 			map[string]any{"Name": "Pool", "Value": k.pool, "Type": "WorkerPool", "Scope": map[string]any{}},
 			map[string]any{"Name": "Password", "Value": "hunter2", "Type": "Sensitive", "IsSensitive": true, "Scope": map[string]any{}},
 		}
@@ -206,6 +208,9 @@ func TestSeedTemplatesTemplateProject(t *testing.T) {
 			}
 			if v := vars["Port"]; v == nil || v["Value"] != "8080" || fmt.Sprint(v["Scope"].(map[string]any)["Environment"]) != fmt.Sprint([]string{target.dev}) {
 				t.Errorf("Port = %v, want 8080 scoped to the target's Dev", v)
+			}
+			if v := vars["Release note"]; v == nil || fmt.Sprint(v["Prompt"]) != fmt.Sprint(map[string]any{"Label": "Notes", "Description": "What changed", "Required": true, "DisplaySettings": map[string]any{"Octopus.ControlType": "MultiLineText"}}) {
+				t.Errorf("prompted variable = %v", v)
 			}
 			if v := vars["Pool"]; v == nil || v["Value"] != target.pool {
 				t.Errorf("Pool = %v, want the target's worker pool %s", v, target.pool)

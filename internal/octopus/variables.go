@@ -16,14 +16,23 @@ type wireVariableSet struct {
 }
 
 type wireVariable struct {
-	ID          string    `json:"Id,omitempty"`
-	Name        string    `json:"Name"`
-	Value       *string   `json:"Value"`
-	Description string    `json:"Description,omitempty"`
-	Type        string    `json:"Type"`
-	IsSensitive bool      `json:"IsSensitive"`
-	IsEditable  bool      `json:"IsEditable"`
-	Scope       wireScope `json:"Scope"`
+	ID          string      `json:"Id,omitempty"`
+	Name        string      `json:"Name"`
+	Value       *string     `json:"Value"`
+	Description string      `json:"Description,omitempty"`
+	Type        string      `json:"Type"`
+	IsSensitive bool        `json:"IsSensitive"`
+	IsEditable  bool        `json:"IsEditable"`
+	Scope       wireScope   `json:"Scope"`
+	Prompt      *wirePrompt `json:"Prompt"`
+}
+
+// wirePrompt is VariablePromptOptions.
+type wirePrompt struct {
+	Label           string            `json:"Label"`
+	Description     string            `json:"Description"`
+	Required        bool              `json:"Required"`
+	DisplaySettings map[string]string `json:"DisplaySettings,omitempty"`
 }
 
 // wireScope is the variable's ScopeSpecification: a map from scope name to values.
@@ -48,7 +57,8 @@ func variableSetFromWire(w wireVariableSet) steps.VariableSet {
 		vs.Variables = append(vs.Variables, steps.Variable{ID: v.ID, Name: v.Name, Value: val, Description: v.Description,
 			Type: v.Type, IsSensitive: sensitive, HasValue: sensitive && v.Value == nil,
 			Scope: steps.VariableScope{Environments: v.Scope.Environment, Roles: v.Scope.Role, TenantTags: v.Scope.TenantTag,
-				Machines: v.Scope.Machine, Channels: v.Scope.Channel, Actions: v.Scope.Action, ProcessOwners: v.Scope.ProcessOwner}})
+				Machines: v.Scope.Machine, Channels: v.Scope.Channel, Actions: v.Scope.Action, ProcessOwners: v.Scope.ProcessOwner},
+			Prompt: promptFromWire(v.Prompt)})
 	}
 	return vs
 }
@@ -59,6 +69,9 @@ func variablesToWire(in []steps.Variable) []wireVariable {
 		w := wireVariable{ID: v.ID, Name: v.Name, Description: v.Description, Type: v.Type, IsSensitive: v.IsSensitive, IsEditable: true,
 			Scope: wireScope{Environment: v.Scope.Environments, Role: v.Scope.Roles, TenantTag: v.Scope.TenantTags,
 				Machine: v.Scope.Machines, Channel: v.Scope.Channels, Action: v.Scope.Actions, ProcessOwner: v.Scope.ProcessOwners}}
+		if v.Prompt != nil {
+			w.Prompt = &wirePrompt{Label: v.Prompt.Label, Description: v.Prompt.Description, Required: v.Prompt.Required, DisplaySettings: v.Prompt.DisplaySettings}
+		}
 		if w.Type == "" {
 			w.Type = "String"
 		}
@@ -70,6 +83,13 @@ func variablesToWire(in []steps.Variable) []wireVariable {
 		out = append(out, w)
 	}
 	return out
+}
+
+func promptFromWire(p *wirePrompt) *steps.VariablePrompt {
+	if p == nil {
+		return nil
+	}
+	return &steps.VariablePrompt{Label: p.Label, Description: p.Description, Required: p.Required, DisplaySettings: p.DisplaySettings}
 }
 
 // VariableSet implements steps.TemplateOctopus.
