@@ -127,11 +127,18 @@ func validateTenant(c *Call, d, old Doc) error {
 	}
 	d["ProjectEnvironments"] = canon
 	known := c.srv.tenantTagNames(c.SpaceID)
+	tags := []any{}
 	for _, tag := range strs(d, "TenantTags") {
-		if _, ok := known[strings.ToLower(tag)]; !ok {
+		canonical, ok := known[strings.ToLower(tag)]
+		if !ok {
 			errs = append(errs, fmt.Sprintf("The tenant tag '%s' does not exist: tags are named 'Tag Set/Tag'.", tag))
+			continue
+		}
+		if !containsFold(anyStrings(tags), canonical) {
+			tags = append(tags, canonical)
 		}
 	}
+	d["TenantTags"] = tags
 	if len(errs) > 0 {
 		sort.Strings(errs)
 		return badRequest(errs...)
@@ -149,8 +156,8 @@ func anyStrings(xs []any) []string {
 	return out
 }
 
-// tenantTagNames maps lower-cased canonical tag names of the space's tag sets
-// to their tag set name.
+// tenantTagNames maps the lower-cased canonical names ("Tag Set/Tag") of the
+// tags of the space's tag sets to their canonical spelling.
 func (s *Server) tenantTagNames(spaceID string) map[string]string {
 	out := map[string]string{}
 	if kinds["TagSets"] == nil {
@@ -161,7 +168,7 @@ func (s *Server) tenantTagNames(spaceID string) map[string]string {
 		for _, t := range tags {
 			if m, ok := t.(map[string]any); ok {
 				name := str(ts, "Name") + "/" + str(m, "Name")
-				out[strings.ToLower(name)] = str(ts, "Name")
+				out[strings.ToLower(name)] = name
 			}
 		}
 	}

@@ -93,6 +93,9 @@ func TestTenantValidation(t *testing.T) {
 		"ProjectEnvironments": map[string]any{"tenanted": []string{tf.dev, tf.dev}},
 	}).(map[string]any)
 	pe := tn["ProjectEnvironments"].(map[string]any)
+	if tags, _ := tn["TenantTags"].([]any); len(tags) != 1 || tags[0] != "Region/EU" {
+		t.Errorf("tags stored as %v, want the canonical Region/EU", tags)
+	}
 	if envs, _ := pe[tf.project].([]any); len(envs) != 1 || field(tn, "Slug") != "slugged" {
 		t.Errorf("tenant: %v", tn)
 	}
