@@ -131,6 +131,9 @@ func (s *CloneInstanceSettings) Plan(ctx context.Context, oct Octopus) (Plan, er
 			return Plan{}, &InputError{Field: "overrides." + key, Err: fmt.Errorf("no settings document %q in the included groups on both instances", key)}
 		}
 		for path, v := range fields {
+			if _, secret := doc.Secrets[path]; secret {
+				return Plan{}, &InputError{Field: "overrides." + key + "." + path, Err: errors.New("a sensitive setting: give it in secrets")}
+			}
 			doc.Values[path] = v
 		}
 	}
