@@ -1,0 +1,190 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Deployments (DeploymentResource): POST /deployments deploys a release to
+// an environment, optionally for a tenant, as a server task that executes
+// the release's frozen process. The command forms POST
+// /deployments/create/tenanted/v1 and /untenanted/v1 (go-octopusdeploy's
+// CreateDeploymentTenantedV1 and CreateDeploymentUntenantedV1) take names and
+// start one deployment per environment and tenant.
+
+var deploymentsKind *Kind
+
+func init() {
+	deploymentsKind = registerKind(&Kind{
+		Name:          "Deployments",
+		NoAll:         true, // the real server has no /all here
+		Segment:       "deployments",
+		Scope:         SpaceScoped,
+		ItemType:      "Deployment",
+		NoUpdate:      true,
+		TemplateQuery: "{?skip,take,ids,projects,environments,tenants,channels,taskState,partialName}",
+		Defaults: func(c *Call, d Doc) error {
+			ensure(d, "ForcePackageRedeployment", false)
+			ensure(d, "Changes", []any{})
+			ensure(d, "ChangesMarkdown", "")
+			return executionDefaults(c, d)
+		},
+		Validate:    validateDeployment,
+		AfterCreate: deploymentCreated,
+		Filter: func(c *Call, d Doc) bool {
+			return matchesQuery(c, d, "projects", "ProjectId") && matchesQuery(c, d, "environments", "EnvironmentId") &&
+				matchesQuery(c, d, "tenants", "TenantId") && matchesQuery(c, d, "channels", "ChannelId")
+		},
+		Less: func(a, b Doc) bool { return idNumber(str(a, "Id")) > idNumber(str(b, "Id")) },
+		Links: func(d Doc, _ string) map[string]string {
+			sp := "/api/" + str(d, "SpaceId")
+			return map[string]string{
+				"Task":        "/api/tasks/" + url.PathEscape(str(d, "TaskId")),
+				"Release":     sp + "/releases/" + url.PathEscape(str(d, "ReleaseId")),
+				"Environment": sp + "/environments/" + url.PathEscape(str(d, "EnvironmentId")),
+				"Project":     sp + "/projects/" + url.PathEscape(str(d, "ProjectId")),
+				"Web":         "/app#/" + str(d, "SpaceId") + "/deployments/" + str(d, "Id"),
+			}
+		},
+	})
+	addRoute(http.MethodGet, "releases/{id}/deployments", RouteSpace, func(c *Call) (any, error) {
+		rel, err := c.srv.find(c, releasesKind, c.Param("id"))
+		if err != nil {
+			return nil, err
+		}
+		items := []Doc{}
+		for _, rec := range c.srv.selected(c, deploymentsKind) {
+			if strings.EqualFold(str(rec.doc, "ReleaseId"), str(rel.doc, "Id")) {
+				items = append(items, c.srv.present(deploymentsKind, rec))
+			}
+		}
+		return c.srv.page(c, deploymentsKind.ItemType, "releases/"+str(rel.doc, "Id")+"/deployments", "{?skip,take}", items)
+	})
+	addRoute(http.MethodPost, "deployments/create/tenanted/v1", RouteSpace, func(c *Call) (any, error) { return deploymentCommand(c, true) })
+	addRoute(http.MethodPost, "deployments/create/untenanted/v1", RouteSpace, func(c *Call) (any, error) { return deploymentCommand(c, false) })
+}
+
+func validateDeployment(c *Call, d, _ Doc) error {
+	s := c.srv
+	rel := s.st.get(releasesKind.Name, c.SpaceID, str(d, "ReleaseId"))
+	if rel == nil {
+		return badRequest(fmt.Sprintf("The release '%s' does not exist.", str(d, "ReleaseId")))
+	}
+	project := s.st.get(projectsKind.Name, c.SpaceID, str(rel.doc, "ProjectId"))
+	if project == nil {
+		return badRequest(fmt.Sprintf("The project '%s' does not exist.", str(rel.doc, "ProjectId")))
+	}
+	env, tenant, err := s.executionTargets(c, d)
+	if err != nil {
+		return err
+	}
+	if err := checkTenant(str(project.doc, "TenantedDeploymentMode"), project.doc, tenant, env); err != nil {
+		return err
+	}
+	d["ReleaseId"] = rel.doc["Id"]
+	d["ProjectId"] = project.doc["Id"]
+	d["ChannelId"] = rel.doc["ChannelId"]
+	d["DeploymentProcessId"] = rel.doc["ProjectDeploymentProcessSnapshotId"]
+	d["ManifestVariableSetId"] = rel.doc["ProjectVariableSetSnapshotId"]
+	d["Name"] = "Deploy to " + str(env, "Name")
+	return nil
+}
+
+// deploymentCreated queues the deployment's task.
+func deploymentCreated(c *Call, d Doc) error {
+	s := c.srv
+	rel := s.st.get(releasesKind.Name, c.SpaceID, str(d, "ReleaseId")).doc
+	project := s.st.get(projectsKind.Name, c.SpaceID, str(d, "ProjectId")).doc
+	env, tenant, err := s.executionTargets(c, d)
+	if err != nil {
+		return err
+	}
+	desc := fmt.Sprintf("Deploy %s release %s to %s", str(project, "Name"), str(rel, "Version"), str(env, "Name"))
+	if tenant != nil {
+		desc += " for " + str(tenant, "Name")
+	}
+	task, err := s.newTask(c, "Deploy", desc, str(project, "Id"), map[string]any{"DeploymentId": d["Id"]})
+	if err != nil {
+		return err
+	}
+	taskID := str(task, "Id")
+	d["TaskId"] = taskID
+	d["QueueTime"] = task["QueueTime"]
+	channel := s.docCopy(channelsKind, c.SpaceID, str(rel, "ChannelId"))
+	plan := s.buildPlan(c, planInput{
+		what:         "deployment",
+		project:      project,
+		process:      s.frozen(c.SpaceID, str(rel, "ProjectDeploymentProcessSnapshotId")),
+		variableSets: s.frozenVariableSets(c.SpaceID, rel, "ProjectVariableSetSnapshotId"),
+		environment:  env,
+		tenant:       tenant,
+		channelID:    str(rel, "ChannelId"),
+		ownerID:      str(project, "Id"),
+		selected:     toList(rel["SelectedPackages"]),
+		prompted:     promptedValues(d),
+		system: map[string]string{
+			"Octopus.Task.Id":              taskID,
+			"Octopus.Deployment.Id":        str(d, "Id"),
+			"Octopus.Deployment.Name":      str(d, "Name"),
+			"Octopus.Release.Id":           str(rel, "Id"),
+			"Octopus.Release.Number":       str(rel, "Version"),
+			"Octopus.Release.Notes":        str(rel, "ReleaseNotes"),
+			"Octopus.Release.Channel.Id":   str(rel, "ChannelId"),
+			"Octopus.Release.Channel.Name": str(channel, "Name"),
+		},
+	})
+	s.tasks().enqueue(taskID, desc, plan)
+	return nil
+}
+
+// deploymentCommand serves the create/tenanted/v1 and create/untenanted/v1
+// commands.
+func deploymentCommand(c *Call, tenanted bool) (any, error) {
+	s := c.srv
+	body, err := commandBody(c)
+	if err != nil {
+		return nil, err
+	}
+	project := s.resolve(c, projectsKind, str(body, "projectname"), nil)
+	if project == nil {
+		return nil, badRequest(fmt.Sprintf("The project '%s' does not exist.", str(body, "projectname")))
+	}
+	rel := s.releaseByVersion(c, str(project.doc, "Id"), str(body, "releaseversion"))
+	if rel == nil {
+		return nil, badRequest(fmt.Sprintf("The release '%s' does not exist in the project '%s'.", str(body, "releaseversion"), str(project.doc, "Name")))
+	}
+	envNames := anyStrings(toList(body["environmentnames"]))
+	if tenanted {
+		envNames = []string{str(body, "environmentname")}
+	}
+	tenants := []Doc{nil}
+	if tenanted {
+		if tenants, err = s.commandTenants(c, body, project.doc); err != nil {
+			return nil, err
+		}
+		if len(tenants) == 0 {
+			return nil, badRequest("Please provide at least one tenant in tenants or tenantTags.")
+		}
+	}
+	out := []any{}
+	for _, name := range envNames {
+		env := s.resolve(c, environmentsKind, name, nil)
+		if env == nil {
+			return nil, badRequest(fmt.Sprintf("The environment '%s' does not exist.", name))
+		}
+		for _, t := range tenants {
+			d := Doc{"ReleaseId": rel.doc["Id"], "EnvironmentId": env.doc["Id"], "FormValues": commandVariables(body)}
+			if t != nil {
+				d["TenantId"] = t["Id"]
+			}
+			dep, err := s.create(c, deploymentsKind, d)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, map[string]any{"DeploymentId": dep["Id"], "ServerTaskId": dep["TaskId"]})
+		}
+	}
+	return Doc{"DeploymentServerTasks": out}, nil
+}
