@@ -482,7 +482,7 @@ func (a *facadeApplier) runbook(ctx context.Context) error {
 	var got Runbook
 	if a.st.runbook == nil {
 		got, err = a.oct.CreateRunbook(ctx, a.st.spaceID, Runbook{ProjectID: a.st.project.ID, Name: in.Runbook,
-			Description: "Runs the management space's runbook for this customer (octofleet create-facade-project).",
+			Description:      "Runs the management space's runbook for this customer (octofleet create-facade-project).",
 			EnvironmentScope: "Specified", Environments: envs, MultiTenancyMode: "Untenanted"})
 	} else {
 		r := *a.st.runbook
