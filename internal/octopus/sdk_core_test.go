@@ -49,6 +49,20 @@ func mustCoreClient(t *testing.T, emu *emulator.Server) *client.Client {
 	return c
 }
 
+// makeSpaceManager adds a user to the space's managers team, so that the
+// user may work in that space.
+func makeSpaceManager(t *testing.T, c *client.Client, userID, spaceID string) {
+	t.Helper()
+	team, err := c.Teams.GetByID("teams-spacemanagers-" + spaceID)
+	if err != nil {
+		t.Fatalf("space managers team: %v", err)
+	}
+	team.MemberUserIDs = append(team.MemberUserIDs, userID)
+	if _, err := c.Teams.Update(team); err != nil {
+		t.Fatalf("add %s to the space managers: %v", userID, err)
+	}
+}
+
 // coreStatus returns the HTTP status inside an SDK error (0 when there is none).
 func coreStatus(err error) int {
 	var apiErr *core.APIError
@@ -119,6 +133,7 @@ func TestSDKCoreUnauthorized(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	makeSpaceManager(t, c, id, "Spaces-1")
 	other, err := coreClient(t, emu, key, "Spaces-1")
 	if err != nil {
 		t.Fatalf("client with the new user's key: %v", err)
@@ -254,6 +269,7 @@ func TestSDKCoreUsersAndAPIKeys(t *testing.T) {
 	if k := keys[0].APIKey; k == nil || !k.HasValue || k.NewValue != "" {
 		t.Errorf("listed key = %+v, want HasValue only", k)
 	}
+	makeSpaceManager(t, c, created.ID, "Spaces-1")
 	jane, err := coreClient(t, emu, key.APIKey, "Spaces-1")
 	if err != nil {
 		t.Fatalf("client with the created key: %v", err)
