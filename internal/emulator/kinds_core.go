@@ -36,12 +36,12 @@ func init() {
 			environmentShape(d)
 			return nil
 		},
-		Links: func(_ Doc, self string) map[string]string {
+		Links: func(d Doc, self string) map[string]string {
 			return map[string]string{
 				"Machines":                    self + "/machines{?skip,take,partialName,roles,isDisabled,healthStatuses,commStyles,tenantIds,tenantTags,shellNames}",
 				"SinglyScopedVariableDetails": self + "/singlyScopedVariableDetails",
 				"Metadata":                    self + "/metadata",
-				"Web":                         "/app#/" + strings.SplitN(strings.TrimPrefix(self, "/api/"), "/", 2)[0] + "/infrastructure/environments/" + self[strings.LastIndexByte(self, '/')+1:],
+				"Web":                         "/app#/" + str(d, "SpaceId") + "/infrastructure/environments/" + str(d, "Id"),
 			}
 		},
 	})
