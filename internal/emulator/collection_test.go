@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/octofleet/octofleet/internal/emulator"
@@ -460,4 +461,50 @@ func TestSpaceNeedsAManager(t *testing.T) {
 	}
 	must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Member", "SpaceManagersTeamMembers": []string{"Users-1"}}), http.StatusCreated)
 	must(t, do(t, s, http.MethodPost, "/api/spaces", map[string]any{"Name": "Ghost", "SpaceManagersTeams": []string{"teams-nope"}}), http.StatusBadRequest)
+}
+
+func TestConcurrentCreatesKeepNamesUnique(t *testing.T) {
+	t.Parallel()
+	s := emulatortest.New(t)
+	const n = 16
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Not do(): t.Fatal must not be called from this goroutine.
+			req, err := http.NewRequest(http.MethodPost, s.URL()+"/api/Spaces-1/environments", stringsReader(`{"Name":"Race"}`))
+			if err != nil {
+				statuses <- -1
+				return
+			}
+			req.Header.Set("X-Octopus-ApiKey", s.APIKey())
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				statuses <- -1
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for st := range statuses {
+		count[st]++
+	}
+	if count[http.StatusCreated] != 1 || count[http.StatusBadRequest] != n-1 {
+		t.Fatalf("statuses %v: want one 201 and %d 400s", count, n-1)
+	}
+}
+
+func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
+	s := emulatortest.New(t)
+	r := must(t, do(t, s, http.MethodPatch, "/api/Spaces-1/environments", map[string]any{}), http.StatusMethodNotAllowed)
+	if r.Body["ErrorMessage"] == nil {
+		t.Errorf("405 without an error body: %s", r.Raw)
+	}
 }
