@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"regexp"
+
+	"github.com/octofleet/octofleet/steps"
+)
+
+// createFacadeProjectCmd is `octofleet create-facade-project`: the input
+// comes from --input; the management API key may come from
+// --management-api-key or OCTOFLEET_MANAGEMENT_API_KEY instead of the file.
+type createFacadeProjectCmd struct {
+	stepFlags
+	ManagementAPIKey string `name:"management-api-key" env:"OCTOFLEET_MANAGEMENT_API_KEY" help:"Management API key for the facade's sensitive variable (never printed); overrides upstream.apiKey." placeholder:"KEY"`
+
+	in steps.CreateFacadeProjectInput
+}
+
+// Help is the long help of create-facade-project.
+func (c *createFacadeProjectCmd) Help() string {
+	return `Create or converge a customer's facade: the customer's space (as create-space
+does), a project there whose single step runs "octofleet trigger" for the
+customer's tenant against a runbook or a deployment in the management space, the
+project variables the step reads (the management API key as a sensitive
+variable, written once and then kept unless rotateApiKey is set), and a customer
+team whose roles are granted in the customer space only. The input comes from
+--input. A re-run changes nothing; changing the upstream target updates the
+facade step in place. A runbook facade publishes a new snapshot of its runbook
+whenever its step or variables change.
+
+Outputs: SpaceId, SpaceName, ProjectId, RunbookId (runbook facades).`
+}
+
+var apiKeyShape = regexp.MustCompile(`^API-[A-Z0-9]+$`)
+
+// Validate loads --input through the schema and renders its templates, so
+// bad input exits 80 before any network call.
+func (c *createFacadeProjectCmd) Validate() error {
+	if c.Input == "" {
+		return &usageError{"create-facade-project takes its input from --input FILE (or - for stdin)"}
+	}
+	if err := c.load("create-facade-project", &c.in); err != nil {
+		return err
+	}
+	if c.ManagementAPIKey != "" {
+		if !apiKeyShape.MatchString(c.ManagementAPIKey) {
+			// Never echo the key, even a malformed one.
+			return &steps.InputError{Field: "--management-api-key", Err: errors.New("an Octopus API key is API- followed by upper-case letters and digits")}
+		}
+		c.in.Upstream.APIKey = c.ManagementAPIKey
+	}
+	in, err := c.in.Render(c.templateData())
+	if err != nil {
+		return err
+	}
+	c.in = in
+	return nil
+}
+
+// Run plans, prints and (unless --dry-run) applies create-facade-project.
+func (c *createFacadeProjectCmd) Run(ctx context.Context, w io.Writer, g *Globals, oct steps.Octopus) error {
+	return c.run(ctx, w, g, oct, steps.CreateFacadeProject{In: c.in})
+}

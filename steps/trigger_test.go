@@ -1,0 +1,310 @@
+package steps_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/octofleet/octofleet/steps"
+)
+
+// management is a management space on the fixture's emulator: a tenanted
+// project with a runbook (published) and a deployment process, both Bash
+// scripts that print the tenant they run for, and two tenants connected to
+// the project in Production.
+type management struct {
+	f                         *fixture
+	spaceID, projectID, envID string
+	runbookID                 string
+}
+
+const (
+	helloScript = `echo "Hello from #{Octopus.Tenant.Name}"`
+	mgmtSpace   = "Management"
+	mgmtProject = "Customer operations"
+)
+
+func newManagement(t *testing.T, f *fixture) *management {
+	t.Helper()
+	out := mustApply(t, steps.CreateSpace{In: steps.CreateSpaceInput{Name: mgmtSpace, Environments: []steps.EnvironmentInput{{Name: "Production"}}}},
+		f.oct, mustPlan(t, steps.CreateSpace{In: steps.CreateSpaceInput{Name: mgmtSpace, Environments: []steps.EnvironmentInput{{Name: "Production"}}}}, f.oct))
+	m := &management{f: f, spaceID: out[steps.OutputSpaceID]}
+	sp := "/api/" + m.spaceID
+	var envs, lcs, pgs []map[string]any
+	f.raw(t, http.MethodGet, sp+"/environments/all", nil, &envs)
+	f.raw(t, http.MethodGet, sp+"/lifecycles/all", nil, &lcs)
+	f.raw(t, http.MethodGet, sp+"/projectgroups/all", nil, &pgs)
+	m.envID = envs[0]["Id"].(string)
+	var project map[string]any
+	f.raw(t, http.MethodPost, sp+"/projects", map[string]any{"Name": mgmtProject, "LifecycleId": lcs[0]["Id"],
+		"ProjectGroupId": pgs[0]["Id"], "TenantedDeploymentMode": "Tenanted"}, &project)
+	m.projectID = project["Id"].(string)
+	m.setDeployScript(t, helloScript)
+	var rb map[string]any
+	f.raw(t, http.MethodPost, sp+"/runbooks", map[string]any{"ProjectId": m.projectID, "Name": "Say hello",
+		"MultiTenancyMode": "Tenanted", "EnvironmentScope": "All", "DefaultGuidedFailureMode": "EnvironmentDefault"}, &rb)
+	m.runbookID = rb["Id"].(string)
+	m.setRunbookScript(t, helloScript, true)
+	for _, name := range []string{"Acme", "Globex"} {
+		f.raw(t, http.MethodPost, sp+"/tenants", map[string]any{"Name": name,
+			"ProjectEnvironments": map[string]any{m.projectID: []string{m.envID}}}, nil)
+	}
+	f.emu.ResetRequests()
+	return m
+}
+
+func scriptStep(name, script string) []map[string]any {
+	return []map[string]any{{"Name": name, "Condition": "Success", "StartTrigger": "StartAfterPrevious", "PackageRequirement": "LetOctopusDecide",
+		"Properties": map[string]any{}, "Actions": []map[string]any{{"Name": name, "ActionType": "Octopus.Script",
+			"Properties": map[string]any{"Octopus.Action.Script.ScriptSource": "Inline", "Octopus.Action.Script.Syntax": "Bash",
+				"Octopus.Action.Script.ScriptBody": script, "Octopus.Action.RunOnServer": "true"}}}}}
+}
+
+// setRunbookScript replaces the runbook's process and, if publish, publishes it.
+func (m *management) setRunbookScript(t *testing.T, script string, publish bool) {
+	t.Helper()
+	sp := "/api/" + m.spaceID
+	var rb map[string]any
+	m.f.raw(t, http.MethodGet, sp+"/runbooks/"+m.runbookID, nil, &rb)
+	m.f.edit(t, sp+"/runbookProcesses/"+rb["RunbookProcessId"].(string), func(d map[string]any) { d["Steps"] = scriptStep("Hello", script) })
+	if publish {
+		m.f.raw(t, http.MethodPost, sp+"/runbookSnapshots?publish=true", map[string]any{"ProjectId": m.projectID, "RunbookId": m.runbookID,
+			"Name": fmt.Sprintf("Snapshot %d", time.Now().UnixNano())}, nil)
+	}
+}
+
+func (m *management) setDeployScript(t *testing.T, script string) {
+	t.Helper()
+	m.f.edit(t, "/api/"+m.spaceID+"/projects/"+m.projectID+"/deploymentprocesses", func(d map[string]any) { d["Steps"] = scriptStep("Hello", script) })
+}
+
+// release creates a release of the project's current deployment process.
+func (m *management) release(t *testing.T, version string) {
+	t.Helper()
+	m.f.raw(t, http.MethodPost, "/api/"+m.spaceID+"/releases", map[string]any{"ProjectId": m.projectID, "Version": version}, nil)
+}
+
+// runsFor returns the tenant Ids the space's runbook runs and deployments were for.
+func (m *management) runsFor(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, kind := range []string{"runbookRuns", "deployments"} {
+		var page struct{ Items []map[string]any }
+		m.f.raw(t, http.MethodGet, "/api/"+m.spaceID+"/"+kind, nil, &page)
+		for _, it := range page.Items {
+			out = append(out, fmt.Sprint(it["TenantId"]))
+		}
+	}
+	return out
+}
+
+func (m *management) tenantID(t *testing.T, name string) string {
+	t.Helper()
+	var ts []map[string]any
+	m.f.raw(t, http.MethodGet, "/api/"+m.spaceID+"/tenants/all", nil, &ts)
+	for _, x := range ts {
+		if x["Name"] == name {
+			return x["Id"].(string)
+		}
+	}
+	t.Fatalf("no tenant %q", name)
+	return ""
+}
+
+func fastTrigger(in steps.TriggerInput, log *bytes.Buffer) steps.Trigger {
+	return steps.Trigger{In: in, Log: log, PollMin: 10 * time.Millisecond, PollMax: 100 * time.Millisecond}
+}
+
+func TestTriggerRunsForExactlyTheTenant(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		in    steps.TriggerInput
+		setup func(t *testing.T, m *management)
+		kind  string
+		want  string // the line the task must print
+		other string // what it must not print (another release's output)
+	}{
+		{name: "runbook", kind: steps.KindRunbookRun, want: "Hello from Acme", other: "newer release",
+			in: steps.TriggerInput{Space: mgmtSpace, Project: mgmtProject, Tenant: "Acme", Environment: "Production", Runbook: "Say hello"}},
+		{name: "latest release", kind: steps.KindDeployment, want: "newer release for Acme", other: "Hello from",
+			in: steps.TriggerInput{Space: mgmtSpace, Project: mgmtProject, Tenant: "Acme", Environment: "Production"},
+			setup: func(t *testing.T, m *management) {
+				m.release(t, "1.0.0")
+				m.setDeployScript(t, `echo "newer release for #{Octopus.Tenant.Name}"`)
+				m.release(t, "1.0.1")
+			}},
+		{name: "given version", kind: steps.KindDeployment, want: "Hello from Acme", other: "newer release",
+			in: steps.TriggerInput{Space: mgmtSpace, Project: mgmtProject, Tenant: "Acme", Environment: "Production", ReleaseVersion: "1.0.0"},
+			setup: func(t *testing.T, m *management) {
+				m.release(t, "1.0.0")
+				m.setDeployScript(t, `echo "newer release for #{Octopus.Tenant.Name}"`)
+				m.release(t, "1.0.1")
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			m := newManagement(t, f)
+			if tc.setup != nil {
+				tc.setup(t, m)
+			}
+			f.emu.ResetRequests()
+			var log bytes.Buffer
+			step := fastTrigger(tc.in, &log)
+			plan := mustPlan(t, step, f.oct)
+			if w := f.emu.Writes(); len(w) != 0 {
+				t.Fatalf("plan wrote %q", w)
+			}
+			if len(plan.Changes) != 1 || plan.Changes[0].Kind != tc.kind || plan.Changes[0].Action != steps.Create {
+				t.Fatalf("plan = %+v, want one %s", plan.Changes, tc.kind)
+			}
+			out := mustApply(t, step, f.oct, plan)
+			if out[steps.OutputTaskState] != steps.TaskSuccess || !strings.HasPrefix(out[steps.OutputTaskID], "ServerTasks-") {
+				t.Fatalf("outputs = %v", out)
+			}
+			if !strings.Contains(log.String(), tc.want) {
+				t.Errorf("log lacks %q:\n%s", tc.want, log.String())
+			}
+			if strings.Contains(log.String(), "Globex") || strings.Contains(log.String(), tc.other) {
+				t.Errorf("log shows another tenant or release:\n%s", log.String())
+			}
+			if runs := m.runsFor(t); len(runs) != 1 || runs[0] != m.tenantID(t, "Acme") {
+				t.Errorf("runs and deployments were for tenants %v, want only Acme", runs)
+			}
+			// Each line is copied once, however often the task was polled.
+			if n := strings.Count(log.String(), tc.want); n != 1 {
+				t.Errorf("the line was copied %d times:\n%s", n, log.String())
+			}
+		})
+	}
+}
+
+func TestTriggerFailures(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		in    steps.TriggerInput
+		setup func(t *testing.T, m *management)
+		plan  string // a Plan error containing this, or
+		apply string // an Apply error containing this
+		state string
+	}{
+		{name: "failing runbook", in: steps.TriggerInput{Runbook: "Say hello"},
+			setup: func(t *testing.T, m *management) { m.setRunbookScript(t, `echo "about to fail"; exit 3`, true) },
+			apply: "ended Failed", state: steps.TaskFailed},
+		{name: "failing deployment", in: steps.TriggerInput{},
+			setup: func(t *testing.T, m *management) { m.setDeployScript(t, "exit 4"); m.release(t, "2.0.0") },
+			apply: "ended Failed", state: steps.TaskFailed},
+		{name: "timeout cancels the task", in: steps.TriggerInput{Runbook: "Say hello", Timeout: "300ms"},
+			setup: func(t *testing.T, m *management) { m.setRunbookScript(t, `echo started; sleep 30`, true) },
+			apply: "timed out after 300ms"},
+		{name: "unpublished runbook", in: steps.TriggerInput{Runbook: "Draft"},
+			setup: func(t *testing.T, m *management) {
+				m.f.raw(t, http.MethodPost, "/api/"+m.spaceID+"/runbooks", map[string]any{"ProjectId": m.projectID, "Name": "Draft",
+					"MultiTenancyMode": "Tenanted", "EnvironmentScope": "All", "DefaultGuidedFailureMode": "EnvironmentDefault"}, nil)
+			},
+			plan: `runbook "Draft" of project "Customer operations" has no published snapshot`},
+		{name: "unknown tenant", in: steps.TriggerInput{Runbook: "Say hello", Tenant: "Initech"},
+			plan: `unknown tenant "Initech" (existing: "Acme", "Globex")`},
+		{name: "unknown runbook", in: steps.TriggerInput{Runbook: "Nope"}, plan: `unknown runbook "Nope" (existing: "Say hello")`},
+		{name: "no release", in: steps.TriggerInput{}, plan: `project "Customer operations" has no release to deploy`},
+		{name: "unknown version", in: steps.TriggerInput{ReleaseVersion: "9.9.9"}, plan: `has no release "9.9.9"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			m := newManagement(t, f)
+			if tc.setup != nil {
+				tc.setup(t, m)
+			}
+			in := tc.in
+			in.Space, in.Project, in.Environment = mgmtSpace, mgmtProject, "Production"
+			if in.Tenant == "" {
+				in.Tenant = "Acme"
+			}
+			var log bytes.Buffer
+			step := fastTrigger(in, &log)
+			plan, err := step.Plan(context.Background(), f.oct)
+			if tc.plan != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.plan) {
+					t.Fatalf("plan error = %v, want %q", err, tc.plan)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("plan: %v", err)
+			}
+			out, err := step.Apply(context.Background(), f.oct, plan)
+			if err == nil || !strings.Contains(err.Error(), tc.apply) {
+				t.Fatalf("apply error = %v, want %q", err, tc.apply)
+			}
+			if tc.state != "" && out[steps.OutputTaskState] != tc.state {
+				t.Errorf("TaskState = %q, want %q", out[steps.OutputTaskState], tc.state)
+			}
+			if out[steps.OutputTaskID] == "" {
+				t.Errorf("no TaskId in %v", out)
+			}
+			if tc.name == "timeout cancels the task" {
+				if err := f.emu.WaitForTasks(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				var task map[string]any
+				f.raw(t, http.MethodGet, "/api/tasks/"+out[steps.OutputTaskID], nil, &task)
+				if task["State"] != steps.TaskCanceled {
+					t.Errorf("upstream task state = %v, want Canceled", task["State"])
+				}
+			}
+		})
+	}
+}
+
+func TestTriggerNoWait(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	newManagement(t, f)
+	var log bytes.Buffer
+	step := fastTrigger(steps.TriggerInput{Space: mgmtSpace, Project: mgmtProject, Tenant: "Globex", Environment: "Production", Runbook: "Say hello", NoWait: true}, &log)
+	out := mustApply(t, step, f.oct, mustPlan(t, step, f.oct))
+	if out[steps.OutputTaskID] == "" || out[steps.OutputTaskState] == "" {
+		t.Fatalf("outputs = %v", out)
+	}
+	if log.Len() != 0 {
+		t.Errorf("--no-wait copied log lines:\n%s", log.String())
+	}
+	if err := f.emu.WaitForTasks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTriggerInputValidate(t *testing.T) {
+	t.Parallel()
+	full := steps.TriggerInput{Space: "M", Project: "P", Tenant: "T", Environment: "E"}
+	cases := []struct {
+		name  string
+		edit  func(*steps.TriggerInput)
+		field string
+	}{
+		{"no space", func(in *steps.TriggerInput) { in.Space = "" }, "space"},
+		{"runbook and version", func(in *steps.TriggerInput) { in.Runbook, in.ReleaseVersion = "R", "1.0.0" }, "runbook"},
+		{"bad timeout", func(in *steps.TriggerInput) { in.Timeout = "-1s" }, "timeout"},
+	}
+	for _, tc := range cases {
+		in := full
+		tc.edit(&in)
+		err := in.Validate()
+		ie, ok := err.(*steps.InputError)
+		if !ok || ie.Field != tc.field {
+			t.Errorf("%s: err = %v, want an InputError on %s", tc.name, err, tc.field)
+		}
+	}
+	if err := full.Validate(); err != nil {
+		t.Errorf("valid input: %v", err)
+	}
+}
