@@ -16,13 +16,7 @@ import (
 // (settings_subscriptions.go).
 
 // settingsKind stores the settings documents; it has no generic routes.
-var settingsKind = registerKind(&Kind{
-	Name:     "InstanceSettings",
-	Segment:  "configuration",
-	Scope:    SystemScoped,
-	ItemType: "ConfigurationSection",
-	NoRoutes: true,
-})
+var settingsKind *Kind
 
 // Document IDs that are not configuration sections.
 const (
@@ -151,6 +145,13 @@ func sectionByID(id string) (section, bool) {
 }
 
 func init() {
+	settingsKind = registerKind(&Kind{
+		Name:     "InstanceSettings",
+		Segment:  "configuration",
+		Scope:    SystemScoped,
+		ItemType: "ConfigurationSection",
+		NoRoutes: true,
+	})
 	addSeeder(func(c *Call) error {
 		// Providers are installed by having a document; the other sections
 		// are served from their defaults until written (the server URL in

@@ -4,33 +4,37 @@ package emulator
 // server types EventNotificationSubscription.WebhookHeaderValue as a
 // PropertyValueResource: a header value sent as a plain string is stored as a
 // secret and served as a SensitiveValue, like every other secret.
-var subscriptionsKind = registerKind(&Kind{
-	Name:          "Subscriptions",
-	Segment:       "subscriptions",
-	Scope:         SpaceScoped,
-	ItemType:      "Subscription",
-	NameField:     "Name",
-	UniqueNames:   true,
-	TemplateQuery: "{?skip,take,ids,partialName,spaces}",
-	Less:          byName,
-	Defaults: func(_ *Call, d Doc) error {
-		subscriptionShape(d, nil)
-		return nil
-	},
-	BeforeUpdate: func(_ *Call, d, old Doc) error {
-		subscriptionShape(d, old)
-		return nil
-	},
-	Validate: func(_ *Call, d, _ Doc) error {
-		ens, _ := d["EventNotificationSubscription"].(map[string]any)
-		switch str(ens, "EmailPriority") {
-		case "Low", "Normal", "High":
-		default:
-			return badRequest("EmailPriority must be one of Low, Normal, High.")
-		}
-		return nil
-	},
-})
+var subscriptionsKind *Kind
+
+func init() {
+	subscriptionsKind = registerKind(&Kind{
+		Name:          "Subscriptions",
+		Segment:       "subscriptions",
+		Scope:         SpaceScoped,
+		ItemType:      "Subscription",
+		NameField:     "Name",
+		UniqueNames:   true,
+		TemplateQuery: "{?skip,take,ids,partialName,spaces}",
+		Less:          byName,
+		Defaults: func(_ *Call, d Doc) error {
+			subscriptionShape(d, nil)
+			return nil
+		},
+		BeforeUpdate: func(_ *Call, d, old Doc) error {
+			subscriptionShape(d, old)
+			return nil
+		},
+		Validate: func(_ *Call, d, _ Doc) error {
+			ens, _ := d["EventNotificationSubscription"].(map[string]any)
+			switch str(ens, "EmailPriority") {
+			case "Low", "Normal", "High":
+			default:
+				return badRequest("EmailPriority must be one of Low, Normal, High.")
+			}
+			return nil
+		},
+	})
+}
 
 // subscriptionFilterLists are the ID and constant lists of a subscription's
 // filter (EventNotificationSubscriptionFilterResource).
