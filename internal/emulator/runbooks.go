@@ -57,7 +57,6 @@ func init() {
 		ItemType:      "RunbookProcess",
 		NoCreate:      true,
 		NoDelete:      true,
-		NoAll:         true, // swagger 2026.1 has the paged list only
 		TemplateQuery: "{?skip,take,ids}",
 		BeforeUpdate:  processBeforeUpdate,
 		Links: func(d Doc, self string) map[string]string {
