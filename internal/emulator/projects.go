@@ -37,6 +37,7 @@ func init() {
 		BeforeUpdate:  keepProps("DeploymentProcessId", "VariableSetId", "ClonedFromProjectId"),
 		AfterDelete:   projectDeleted,
 		Links:         projectLinks,
+		Lookup:        projectBySlug,
 	})
 	deploymentProcessesKind = registerKind(&Kind{
 		Name:          "DeploymentProcesses",
@@ -189,15 +190,22 @@ func (s *Server) projectFor(c *Call) (Doc, error) {
 }
 
 func (s *Server) projectByIDOrSlug(c *Call, key string) (Doc, error) {
-	if rec := s.st.get(projectsKind.Name, c.SpaceID, key); rec != nil {
-		return rec.doc, nil
+	rec, err := s.find(c, projectsKind, key)
+	if err != nil {
+		return nil, err
 	}
-	for _, rec := range s.st.all(projectsKind.Name) {
+	return rec.doc, nil
+}
+
+// projectBySlug is the projects kind's Lookup: a project also answers to its
+// slug in the space the call addresses.
+func projectBySlug(c *Call, key string) *record {
+	for _, rec := range c.srv.st.all(projectsKind.Name) {
 		if strings.EqualFold(rec.space, c.SpaceID) && strings.EqualFold(str(rec.doc, "Slug"), key) {
-			return rec.doc, nil
+			return rec
 		}
 	}
-	return nil, notFound(key)
+	return nil
 }
 
 func projectDefaults(c *Call, d Doc) error {

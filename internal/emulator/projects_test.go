@@ -67,6 +67,10 @@ func TestProjectCreateMakesOwnedDocuments(t *testing.T) {
 			t.Errorf("GET %s: %v", path, dp)
 		}
 	}
+	bySlug := must(t, do(t, f.s, http.MethodGet, "/api/Spaces-1/projects/my-web-app", nil), http.StatusOK).Body
+	if str(bySlug, "Id") != id {
+		t.Errorf("GET by slug: %v", bySlug)
+	}
 	vs := must(t, do(t, f.s, http.MethodGet, "/api/Spaces-1/projects/Projects-1/variables", nil), http.StatusOK).Body
 	if str(vs, "Id") != "variableset-Projects-1" || str(vs, "OwnerId") != id {
 		t.Errorf("variable set: %v", vs)

@@ -36,7 +36,7 @@ func init() {
 		NoList:        true, // only /variables/all and /variables/{id} exist
 		TemplateQuery: "{?ids}",
 		BeforeUpdate:  variableSetBeforeUpdate,
-		Links:         variableSetLinks,
+		Present:       maskSensitiveVariables,
 	})
 	libraryVariableSetsKind = registerKind(&Kind{
 		Name:          "LibraryVariableSets",
@@ -214,18 +214,15 @@ func scopeValues(c *Call, spaceID, ownerID string) map[string]any {
 	return sv
 }
 
-// variableSetLinks also hides sensitive values: the store keeps them sealed
-// in SensitiveValue form, but a variable's Value is served as null. (Links is
-// the hook that sees the served copy of the document.)
-func variableSetLinks(d Doc, self string) map[string]string {
-	if vars, ok := d["Variables"].([]any); ok {
-		for _, x := range vars {
-			if v, ok := x.(map[string]any); ok && boolean(v, "IsSensitive") {
-				v["Value"] = nil
-			}
+// maskSensitiveVariables serves sensitive variables with Value null: the
+// store keeps them sealed in SensitiveValue form.
+func maskSensitiveVariables(d Doc) {
+	vars, _ := d["Variables"].([]any)
+	for _, x := range vars {
+		if v, ok := x.(map[string]any); ok && boolean(v, "IsSensitive") {
+			v["Value"] = nil
 		}
 	}
-	return nil
 }
 
 var libraryContentTypes = []string{"Variables", "ScriptModule"}

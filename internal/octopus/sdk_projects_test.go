@@ -119,9 +119,8 @@ func TestSDKProjects(t *testing.T) {
 		t.Fatalf("GetChannels = %v, %v; want the Default channel", chs, err)
 	}
 
-	// Lookup by ID. (By slug, GET /projects/{slug}, waits for the emulator's
-	// lookup hook: see the E2 report.)
-	for _, key := range []string{legacy.ID} {
+	// Lookup by ID and by slug.
+	for _, key := range []string{legacy.ID, "sample-project"} {
 		got, err := projects.GetByID(s.c, s.space, key)
 		if err != nil || got.ID != legacy.ID {
 			t.Errorf("GetByID(%q) = %v, %v", key, got, err)
