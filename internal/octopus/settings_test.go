@@ -30,6 +30,16 @@ func TestSettingsRoundTrip(t *testing.T) {
 		t.Errorf("sections = %v", ids)
 	}
 
+	// The SDK's own services read the section and the derived document.
+	sec, err := c.sdk.Configuration.GetByID("authentication")
+	if err != nil || sec.Links["Values"] != "/api/configuration/authentication/values" || sec.Links["Metadata"] == "" {
+		t.Errorf("SDK Configuration.GetByID = %+v, %v", sec, err)
+	}
+	auth, err := c.sdk.Authentication.Get()
+	if err != nil || len(auth.AuthenticationProviders) != 1 {
+		t.Errorf("SDK Authentication.Get = %+v, %v", auth, err)
+	}
+
 	doc, err := c.Settings(ctx, "authentication-ldap")
 	if err != nil {
 		t.Fatal(err)
