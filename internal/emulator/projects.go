@@ -337,6 +337,18 @@ func projectDeleted(c *Call, d Doc) error {
 			s.st.delete(channelsKind.Name, rec.space, str(rec.doc, "Id"))
 		}
 	}
+	// What other files keep per project goes with it (the real server deletes
+	// a project's runbooks, releases and deployments with the project).
+	for _, name := range []string{"Runbooks", "RunbookProcesses", "RunbookSnapshots", "Releases", "Deployments"} {
+		if kinds[name] == nil {
+			continue
+		}
+		for _, rec := range s.st.all(name) {
+			if strings.EqualFold(str(rec.doc, "ProjectId"), id) {
+				s.st.delete(name, rec.space, str(rec.doc, "Id"))
+			}
+		}
+	}
 	// Tenants lose their connection to the project, as on the real server.
 	for _, rec := range s.st.all(tenantsKind.Name) {
 		pe, ok := rec.doc["ProjectEnvironments"].(map[string]any)

@@ -116,7 +116,11 @@ func TestProjectDeleteRemovesOwnedDocuments(t *testing.T) {
 	}), http.StatusCreated).Body
 	must(t, do(t, f.s, http.MethodPost, "/api/Spaces-1/channels", map[string]any{"Name": "Beta", "ProjectId": str(p, "Id")}), http.StatusCreated)
 
+	rb := must(t, do(t, f.s, http.MethodPost, "/api/Spaces-1/runbooks", map[string]any{"Name": "Ops", "ProjectId": str(p, "Id")}), http.StatusCreated).Body
+
 	must(t, do(t, f.s, http.MethodDelete, "/api/Spaces-1/projects/"+str(p, "Id"), nil), http.StatusOK)
+	must(t, do(t, f.s, http.MethodGet, "/api/Spaces-1/runbooks/"+str(rb, "Id"), nil), http.StatusNotFound)
+	must(t, do(t, f.s, http.MethodGet, "/api/Spaces-1/runbookProcesses/"+str(rb, "RunbookProcessId"), nil), http.StatusNotFound)
 	for _, path := range []string{
 		"/api/Spaces-1/projects/Projects-1",
 		"/api/Spaces-1/deploymentprocesses/deploymentprocess-Projects-1",
