@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -644,8 +645,8 @@ func (r *reconciler) planRoles(ctx context.Context, p *Plan, want []roleState) e
 	return nil
 }
 
-// wantRoleNames lists the role names that exist on the target once the
-// role changes are applied, for checking grants while planning.
+// knownRoles returns the role names that exist on the target once the role
+// changes of p are applied, for checking grants while planning.
 func (r *reconciler) knownRoles(ctx context.Context, p *Plan) (map[string]bool, error) {
 	roles, err := r.book.roleNames(ctx)
 	if err != nil {
@@ -1003,26 +1004,25 @@ func writeBackup(dir, server string, now time.Time, st instanceState) (string, e
 		return "", fmt.Errorf("create backup directory: %w", err)
 	}
 	host := "instance"
-	if u := redactURL(server); u != "" {
+	if u, err := url.Parse(server); err == nil && u.Host != "" {
 		host = strings.Map(func(r rune) rune {
-			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
 				return r
 			}
 			return '-'
-		}, strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://"))
+		}, u.Host)
 	}
 	b, err := json.MarshalIndent(backupFile{Version: backupVersion, Server: redactURL(server), TakenAt: now.UTC().Format(time.RFC3339), instanceState: st}, "", "  ")
 	if err != nil {
 		return "", fmt.Errorf("encode backup: %w", err)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("instance-settings-%s-%s.json", strings.Trim(host, "-"), now.UTC().Format("20060102T150405.000000000Z")))
+	path := filepath.Join(dir, fmt.Sprintf("instance-settings-%s-%s.json", host, now.UTC().Format("20060102T150405.000000000Z")))
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("create backup: %w", err)
 	}
 	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close() // the write error is the one to report
-		return "", fmt.Errorf("write backup %s: %w", path, err)
+		return "", fmt.Errorf("write backup %s: %w", path, errors.Join(err, f.Close()))
 	}
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("write backup %s: %w", path, err)
