@@ -51,6 +51,8 @@ func init() {
 			}
 			return compareVersions(str(a, "Version"), str(b, "Version")) > 0
 		},
+		// PackageFromBuiltInFeedResource has no SpaceId.
+		Present: func(d Doc) { delete(d, "SpaceId") },
 		AfterDelete: func(c *Call, d Doc) error {
 			return c.srv.dropPackageData(c.SpaceID, str(d, "Id"))
 		},
@@ -95,8 +97,7 @@ func packageFilter(c *Call, d Doc) bool {
 // first.
 var packageExtensions = []string{".tar.gz", ".tar.bz2", ".tgz", ".tar", ".zip", ".nupkg", ".jar"}
 
-// versionStart finds where the version begins in "<PackageId>.<Version>":
-// the first dot followed by a digit whose remainder looks like a version.
+// versionPattern is what follows the package ID in "<PackageId>.<Version>".
 var versionPattern = regexp.MustCompile(`^\d+(\.\d+)*([-+][0-9A-Za-z.+-]*)?$`)
 
 // parsePackageFile splits a file name such as "octofleet.1.2.3.tar.gz".

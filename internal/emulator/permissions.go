@@ -19,13 +19,13 @@ import (
 //   - system-level writes need the matching system permission.
 // Role restrictions to projects, environments or tenants are not applied.
 
-// errForbidden is the real server's 403 (text from OctopusDeploy/Issues
-// #5401, #6787, #9333).
+// errForbidden is the real server's 403: the message and the detail line
+// as quoted in OctopusDeploy/Issues #5401, #6787 and #9333.
 func errForbidden(permission string) error {
 	return &apiError{
 		Status:  http.StatusForbidden,
 		Message: "You do not have permission to perform this action. Please contact your Octopus administrator. Missing permission: " + permission,
-		Errors:  []string{fmt.Sprintf("You do not have permission to perform this action. Please contact your Octopus administrator. Missing permission: %s", permission)},
+		Errors:  []string{fmt.Sprintf("This action requires the %s permission. None of your teams have this permission.", permission)},
 	}
 }
 
