@@ -211,10 +211,15 @@ func TestCreateFacadeProjectChangesTargetInPlace(t *testing.T) {
 			edit: func(in *steps.CreateFacadeProjectInput) { in.Upstream.Tenant = "Globex" },
 			want: []string{"update variable Management.Tenant", "create runbook snapshot Say hello"}, script: "--runbook 'Say hello'"},
 		{name: "given release version", runbook: false,
-			edit: func(in *steps.CreateFacadeProjectInput) { in.Upstream.Release = &steps.FacadeReleaseInput{Version: "1.2.3"} },
+			edit: func(in *steps.CreateFacadeProjectInput) {
+				in.Upstream.Release = &steps.FacadeReleaseInput{Version: "1.2.3"}
+			},
 			want: []string{"update step Run upstream"}, script: "--release-version '1.2.3'"},
 		{name: "other environment and timeout", runbook: false,
-			edit: func(in *steps.CreateFacadeProjectInput) { in.Upstream.Environment = "Staging"; in.Upstream.Timeout = "5m" },
+			edit: func(in *steps.CreateFacadeProjectInput) {
+				in.Upstream.Environment = "Staging"
+				in.Upstream.Timeout = "5m"
+			},
 			want: []string{"update step Run upstream"}, script: "--environment 'Staging' \\\n  --channel 'Default' \\\n  --timeout '5m'"},
 	}
 	for _, tc := range cases {
