@@ -91,8 +91,7 @@ type CloneInstanceSettings struct {
 	// Now stamps the backup file; nil means time.Now.
 	Now func() time.Time
 
-	target Octopus
-	rec    *reconciler
+	rec *reconciler
 }
 
 // Name implements Step.
@@ -145,7 +144,7 @@ func (s *CloneInstanceSettings) Plan(ctx context.Context, oct Octopus) (Plan, er
 	if len(skipped) > 0 {
 		plan.Outputs = Outputs{"SkippedSettings": strings.Join(skipped, ",")}
 	}
-	s.target, s.rec = target, rec
+	s.rec = rec
 	return plan, nil
 }
 
