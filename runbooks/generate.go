@@ -53,7 +53,7 @@ type StepTemplate struct {
 	ActionType                string            `json:"ActionType"`
 	Version                   int               `json:"Version"`
 	CommunityActionTemplateID *string           `json:"CommunityActionTemplateId"`
-	Packages                  []Package         `json:"Packages"`
+	Packages                  []PackageRef      `json:"Packages"`
 	Properties                map[string]string `json:"Properties"`
 	Parameters                []Parameter       `json:"Parameters"`
 	LastModifiedBy            string            `json:"LastModifiedBy"`
@@ -61,10 +61,10 @@ type StepTemplate struct {
 	Category                  string            `json:"Category"`
 }
 
-// Package is a package reference of a step template. FeedID is null in the
+// PackageRef is a package reference of a step template. FeedID is null in the
 // Library (its rule: null or a #{variable}); install points it at the
 // built-in feed of the space.
-type Package struct {
+type PackageRef struct {
 	Name                string            `json:"Name"`
 	PackageID           string            `json:"PackageId"`
 	FeedID              *string           `json:"FeedId"`
@@ -122,6 +122,9 @@ type extra struct {
 // extras are the parameters a step takes beyond the common ones: the
 // connections clone-instance-settings reads from flags and its environment.
 var extras = map[string][]extra{
+	"create-facade-project": {
+		{Parameter: Parameter{Name: "Octofleet.ManagementApiKey", Label: "Management API key", HelpText: "API key the facade uses to call the management space, stored as the facade project's sensitive variable (passed as OCTOFLEET_MANAGEMENT_API_KEY, never on the command line)."}, env: "OCTOFLEET_MANAGEMENT_API_KEY"},
+	},
 	"clone-instance-settings": {
 		{Parameter: Parameter{Name: "Octofleet.TargetServer", Label: "Target server URL", HelpText: "URL of the instance whose settings are changed."}, flag: "--target-server"},
 		{Parameter: Parameter{Name: "Octofleet.TargetApiKey", Label: "Target API key", HelpText: "API key for the target instance (passed as OCTOFLEET_TARGET_API_KEY, never on the command line)."}, env: "OCTOFLEET_TARGET_API_KEY"},
@@ -134,6 +137,7 @@ var examples = map[string]string{
 	"seed-templates":            "{\n  \"targetSpace\": \"{{ .Tenant.Name }}\",\n  \"source\": {\"space\": \"#{Octopus.Space.Name}\"}\n}",
 	"clone-instance-settings":   "{}",
 	"restore-instance-settings": "{\n  \"from\": \"\"\n}",
+	"trigger":                   "{\n  \"project\": \"\",\n  \"tenant\": \"{{ .Tenant.Name }}\",\n  \"environment\": \"\"\n}",
 }
 
 // schemaDoc is the part of a step's JSON schema the generator reads.
@@ -244,7 +248,7 @@ func stepTemplate(step string) (StepTemplate, error) {
 		Description: fmt.Sprintf("%s\n\nRuns `octofleet %s` from the octofleet package with `--output octopus`, so its results become output variables.", sd.Description, step),
 		ActionType:  "Octopus.Script",
 		Version:     templateVersion,
-		Packages: []Package{{
+		Packages: []PackageRef{{
 			Name: PackageID, PackageID: PackageID, AcquisitionLocation: "Server",
 			Properties: map[string]string{"Extract": "True", "SelectionMode": "immediate", "Purpose": ""},
 		}},

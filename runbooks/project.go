@@ -121,10 +121,22 @@ func project(stepNames []string) Project {
 			})}))
 	}
 	if has("create-facade-project") {
-		p.Runbooks = append(p.Runbooks, tenanted(RunbookCreateFacadeProject, "Create the customer's facade space and project, which calls back into this project for the customer's tenant.",
+		p.Runbooks = append(p.Runbooks, tenanted(RunbookCreateFacadeProject, "Create the customer's facade: their own space, with a project whose runbook runs this project's Seed Templates runbook for the customer's tenant.",
 			RunbookStep{Name: "Create Facade Project", StepTemplate: TemplateName("create-facade-project"), Parameters: hubConnection(map[string]string{
-				ParamInput: "{\n  \"customer\": \"{{ .Vars.customer }}\"\n}",
-				ParamVars:  "customer=#{" + VarCustomer + "}",
+				ParamInput: `{
+  "upstream": {
+    "serverUrl": "{{ .Vars.hubUrl }}",
+    "space": "{{ .Vars.hub }}",
+    "project": "octofleet",
+    "tenant": "{{ .Tenant.Name }}",
+    "environment": "{{ .Vars.environment }}",
+    "runbook": "` + RunbookSeedTemplates + `"
+  },
+  "space": {"name": "{{ .Vars.spaceName }}", "description": "Self-service space of {{ .Tenant.Name }}."},
+  "project": {"name": "Refresh step templates", "environments": ["Production"]}
+}`,
+				ParamVars:                    "hubUrl=#{Octopus.Web.ServerUri}\nhub=#{Octopus.Space.Name}\nenvironment=#{Octopus.Environment.Name}\nspaceName=#{" + VarSpaceName + "}",
+				"Octofleet.ManagementApiKey": "#{" + VarHubAPIKey + "}",
 			})}))
 	}
 	if has("clone-instance-settings") {

@@ -40,6 +40,10 @@ type CLI struct {
 	CreateFacadeProject     createFacadeProjectCmd     `cmd:"" help:"Ensure a customer's facade: a space, a project whose step runs a management-space runbook or deployment for the customer's tenant, and a customer team." group:"Steps"`
 	Trigger                 triggerCmd                 `cmd:"" help:"Start a runbook run or deployment for one tenant, follow its task log and exit with its result." group:"Steps"`
 
+	RegisterTenant registerTenantCmd `cmd:"" help:"Ensure a tenant of the management space: tags, project connections and variables." group:"Steps"`
+	Install        installCmd        `cmd:"" help:"Install the step templates, package, project and runbooks into a management space."`
+	Export         exportCmd         `cmd:"" help:"Write the step templates and runbook project the binary embeds."`
+
 	Emulator emulatorCmd `cmd:"" help:"Serve an in-memory Octopus Server API for tests and demos."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }

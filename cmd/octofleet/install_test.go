@@ -1,0 +1,68 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/octofleet/octofleet/runbooks"
+)
+
+// smallPackage writes a package file with a stand-in binary.
+func smallPackage(t *testing.T, version, content string) string {
+	t.Helper()
+	pkg, err := runbooks.Package([]byte(content), version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), pkg.Name)
+	if err := os.WriteFile(path, pkg.Data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestInstallConverges: install creates the space, templates, package,
+// project, variables and runbooks; a second run plans nothing and writes
+// nothing; a new package file is uploaded again as an update.
+func TestInstallConverges(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	pkg := smallPackage(t, "1.2.3", "#!/bin/sh\necho one\n")
+	r := h.run(t, "", "--space", "Fleet Hub", "install", "--package", pkg)
+	if r.code != 0 {
+		t.Fatalf("install: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{`create space "Fleet Hub"`, `create step template "octofleet - Create Space"`, `create package "octofleet.1.2.3.tar.gz"`, `create project "octofleet"`, `create runbook "Create Space"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("first install does not say %q:\n%s", want, r.stdout)
+		}
+	}
+	h.emu.ResetRequests()
+	r = h.run(t, "", "--space", "Fleet Hub", "install", "--package", pkg)
+	if r.code != 0 || !strings.Contains(r.stdout, "No changes.") {
+		t.Fatalf("second install: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if w := h.emu.Writes(); len(w) != 0 {
+		t.Fatalf("second install wrote %q", w)
+	}
+	if r := h.run(t, "", "--space", "Fleet Hub", "install", "--package", pkg, "--dry-run", "--exit-code"); r.code != 0 {
+		t.Fatalf("drift check after install: exit %d\n%s", r.code, r.stdout)
+	}
+
+	other := smallPackage(t, "1.2.3", "#!/bin/sh\necho two\n")
+	r = h.run(t, "", "--space", "Fleet Hub", "install", "--package", other)
+	if r.code != 0 || !strings.Contains(r.stdout, `update package "octofleet.1.2.3.tar.gz"`) {
+		t.Fatalf("install of a changed package: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestInstallNeedsSpace: no --space is bad usage, before any request.
+func TestInstallNeedsSpace(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	if r := h.run(t, "", "install", "--no-package"); r.code != exitUsage {
+		t.Fatalf("exit %d, want %d\n%s", r.code, exitUsage, r.stderr)
+	}
+}

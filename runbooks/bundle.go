@@ -1,0 +1,204 @@
+package runbooks
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/octofleet/octofleet/steps"
+)
+
+// builtInFeed is the Id of every space's built-in package feed.
+const builtInFeed = "feeds-builtin"
+
+// TagSetName is the tenant tag set whose tags name each tenant's pattern.
+const TagSetName = "Octofleet"
+
+// Pattern tags, as canonical names for register-tenant.
+const (
+	TagManagedSpace    = TagSetName + "/Managed space"
+	TagManagedInstance = TagSetName + "/Managed instance"
+	TagFacade          = TagSetName + "/Facade"
+)
+
+// Bundle returns what `octofleet install` puts into a management space, from
+// the embedded files: it writes the step templates into dir (seed-templates
+// reads Library files) and turns the project document into steps' types.
+// pkg is the package carrying the binary (nil: none).
+func Bundle(dir string, pkg *steps.PackageFile) (steps.InstallBundle, error) {
+	all, err := Files()
+	if err != nil {
+		return steps.InstallBundle{}, err
+	}
+	tdir := filepath.Join(dir, "step-templates")
+	if err := os.MkdirAll(tdir, 0o755); err != nil {
+		return steps.InstallBundle{}, err
+	}
+	for path, b := range all {
+		if strings.HasPrefix(path, "step-templates/") {
+			if err := os.WriteFile(filepath.Join(tdir, filepath.Base(path)), b, 0o644); err != nil {
+				return steps.InstallBundle{}, err
+			}
+		}
+	}
+	ts, err := StepTemplates()
+	if err != nil {
+		return steps.InstallBundle{}, err
+	}
+	byName := map[string]StepTemplate{}
+	for _, t := range ts {
+		byName[t.Name] = t
+	}
+	doc, err := EmbeddedProject()
+	if err != nil {
+		return steps.InstallBundle{}, err
+	}
+	b := steps.InstallBundle{
+		TemplatesDir: tdir,
+		Project: steps.Project{
+			Name: doc.Name, Description: doc.Description, LifecycleID: doc.Lifecycle, ProjectGroupID: doc.ProjectGroup,
+			TenantedDeploymentMode: doc.TenantedDeploymentMode, DefaultGuidedFailureMode: "EnvironmentDefault",
+		},
+		TagSet: steps.TagSetInput{Name: TagSetName, Tags: []steps.TagInput{
+			{Name: "Managed space", Color: "#1F77B4"}, {Name: "Managed instance", Color: "#FF7F0E"}, {Name: "Facade", Color: "#2CA02C"},
+		}},
+		Variables:         map[string]string{VarSeedTemplates: "*"},
+		SensitiveVariable: VarHubAPIKey,
+		Package:           pkg,
+	}
+	for _, p := range doc.Templates {
+		b.Project.Templates = append(b.Project.Templates, parameter(p))
+	}
+	for _, rb := range doc.Runbooks {
+		irb := steps.InstallRunbook{Runbook: steps.Runbook{
+			Name: rb.Name, Description: rb.Description, EnvironmentScope: rb.EnvironmentScope,
+			MultiTenancyMode: rb.MultiTenancyMode, DefaultGuidedFailureMode: "EnvironmentDefault",
+		}}
+		for _, st := range rb.Steps {
+			t, ok := byName[st.StepTemplate]
+			if !ok {
+				return steps.InstallBundle{}, fmt.Errorf("runbook %q step %q: no step template %q", rb.Name, st.Name, st.StepTemplate)
+			}
+			irb.Process.Steps = append(irb.Process.Steps, processStep(st, t))
+		}
+		b.Runbooks = append(b.Runbooks, irb)
+	}
+	return b, nil
+}
+
+func parameter(p Parameter) steps.TemplateParameter {
+	tp := steps.TemplateParameter{Name: p.Name, Label: p.Label, HelpText: p.HelpText, DisplaySettings: maps.Clone(p.DisplaySettings)}
+	tp.Default = steps.PropertyValue{Value: p.DefaultValue}
+	if p.DisplaySettings[controlType] == sensitive {
+		tp.Default = steps.PropertyValue{Sensitive: true, Value: p.DefaultValue, HasValue: p.DefaultValue != ""}
+	}
+	return tp
+}
+
+// processStep is a runbook step running template t, in the space-independent
+// form seed-templates uses: the template by name at its latest version, the
+// package from the built-in feed. As the server does when a step is added
+// from a template, the template's properties are copied into the action.
+func processStep(st RunbookStep, t StepTemplate) steps.ProcessStep {
+	props := maps.Clone(t.Properties)
+	props["Octopus.Action.Template.Id"] = t.Name
+	props["Octopus.Action.Template.Version"] = "latest"
+	props["Octopus.Action.RunOnServer"] = "true"
+	for _, k := range slices.Sorted(maps.Keys(st.Parameters)) {
+		props[k] = st.Parameters[k]
+	}
+	var pkgs []steps.TemplatePackage
+	for _, p := range t.Packages {
+		pkgs = append(pkgs, steps.TemplatePackage{Name: p.Name, PackageID: p.PackageID, FeedID: builtInFeed,
+			AcquisitionLocation: p.AcquisitionLocation, Properties: maps.Clone(p.Properties)})
+	}
+	return steps.ProcessStep{
+		Name: st.Name, Condition: "Success", StartTrigger: "StartAfterPrevious", PackageRequirement: "LetOctopusDecide",
+		Actions: []steps.ProcessAction{{Name: st.Name, ActionType: t.ActionType, Packages: pkgs, Properties: props}},
+	}
+}
+
+// semver is the version shape the built-in feed accepts.
+var semver = regexp.MustCompile(`^v?([0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?)(\+[0-9A-Za-z.-]+)?$`)
+
+// PackageVersion turns a build's version into a package version: a
+// semantic version as it is (without a leading v), anything else (a
+// development build) 0.0.0-dev.
+func PackageVersion(version string) string {
+	if m := semver.FindStringSubmatch(version); m != nil {
+		return m[1]
+	}
+	return "0.0.0-dev"
+}
+
+// Package builds the octofleet package for the built-in feed:
+// octofleet.<version>.tar.gz holding the binary as "octofleet" (what the
+// step templates run) and the embedded runbook files. The archive has fixed
+// times and order, so the same binary always gives the same file and hash,
+// and install uploads it only once.
+func Package(binary []byte, version string) (*steps.PackageFile, error) {
+	version = PackageVersion(version)
+	all, err := Files()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	add := func(name string, mode int64, data []byte) error {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(data)), Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
+			return err
+		}
+		_, err := tw.Write(data)
+		return err
+	}
+	if err := add("octofleet", 0o755, binary); err != nil {
+		return nil, fmt.Errorf("package: %w", err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		if err := add("runbooks/"+name, 0o644, all[name]); err != nil {
+			return nil, fmt.Errorf("package: %w", err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, fmt.Errorf("package: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("package: %w", err)
+	}
+	sum := sha1.Sum(buf.Bytes())
+	return &steps.PackageFile{
+		Name: PackageID + "." + version + ".tar.gz", PackageID: PackageID, Version: version,
+		Data: buf.Bytes(), Hash: hex.EncodeToString(sum[:]),
+	}, nil
+}
+
+// ReadPackage reads a package file built by build.sh
+// (octofleet.<version>.tar.gz or .zip).
+func ReadPackage(path string) (*steps.PackageFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read package: %w", err)
+	}
+	name := filepath.Base(path)
+	var version string
+	for _, ext := range []string{".tar.gz", ".zip"} {
+		if v, ok := strings.CutSuffix(strings.TrimPrefix(name, PackageID+"."), ext); ok && strings.HasPrefix(name, PackageID+".") {
+			version = v
+		}
+	}
+	if !semver.MatchString(version) {
+		return nil, fmt.Errorf("package %s: the name is not %s.<version>.tar.gz or .zip", name, PackageID)
+	}
+	sum := sha1.Sum(data)
+	return &steps.PackageFile{Name: name, PackageID: PackageID, Version: version, Data: data, Hash: hex.EncodeToString(sum[:])}, nil
+}
