@@ -30,4 +30,6 @@ type Octopus interface {
 	SettingsOctopus
 	TemplateOctopus
 	FacadeOctopus
+	TenantOctopus
+	PackageOctopus
 }
