@@ -567,7 +567,14 @@ func TestCloneInstanceSettingsBackupRestore(t *testing.T) {
 		t.Fatal("the clone changed nothing")
 	}
 
-	restore := &steps.RestoreInstanceSettings{In: steps.RestoreInstanceSettingsInput{From: backup}}
+	// A backup is refused on another instance.
+	wrong := &steps.RestoreInstanceSettings{In: steps.RestoreInstanceSettingsInput{From: backup}, Server: p.src.emu.URL()}
+	var ie *steps.InputError
+	if _, err := wrong.Plan(context.Background(), p.src.oct); !errors.As(err, &ie) || !strings.Contains(err.Error(), "the backup was taken from "+p.tgt.emu.URL()) {
+		t.Errorf("restore on the wrong instance: err = %v", err)
+	}
+
+	restore := &steps.RestoreInstanceSettings{In: steps.RestoreInstanceSettingsInput{From: backup}, Server: p.tgt.emu.URL()}
 	plan := mustPlan(t, restore, p.tgt.oct)
 	noSecrets(t, "restore plan", asJSON(t, plan))
 	mustApply(t, restore, p.tgt.oct, plan)

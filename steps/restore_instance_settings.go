@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 )
 
 // RestoreInstanceSettingsInput is the input of restore-instance-settings.
@@ -17,8 +19,11 @@ type RestoreInstanceSettingsInput struct {
 // created. Secrets cannot be restored (the backup never holds them): one the
 // backup did not have is cleared, one it had is kept as it is now.
 type RestoreInstanceSettings struct {
-	In  RestoreInstanceSettingsInput
-	rec *reconciler
+	In RestoreInstanceSettingsInput
+	// Server is the URL of the instance being restored; when set, a backup
+	// taken from another instance is refused.
+	Server string
+	rec    *reconciler
 }
 
 // Name implements Step.
@@ -33,6 +38,9 @@ func (s *RestoreInstanceSettings) Plan(ctx context.Context, oct Octopus) (Plan, 
 	bf, err := readBackup(s.In.From)
 	if err != nil {
 		return Plan{}, &InputError{Field: "from", Err: err}
+	}
+	if s.Server != "" && !sameServer(s.Server, bf.Server) {
+		return Plan{}, &InputError{Field: "from", Err: fmt.Errorf("the backup was taken from %s, not from %s", bf.Server, redactURL(s.Server))}
 	}
 	rec := newReconciler(oct, reconcileOptions{restore: true, membership: true})
 	p, err := rec.plan(ctx, s.Name(), bf.instanceState)
@@ -52,4 +60,16 @@ func (s *RestoreInstanceSettings) Apply(ctx context.Context, _ Octopus, p Plan) 
 		return nil, err
 	}
 	return Outputs{}, nil
+}
+
+// sameServer reports whether two server URLs name the same instance,
+// ignoring case in scheme and host and a trailing slash.
+func sameServer(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host) &&
+		strings.TrimSuffix(ua.Path, "/") == strings.TrimSuffix(ub.Path, "/")
 }

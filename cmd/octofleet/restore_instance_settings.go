@@ -30,5 +30,5 @@ func (c *restoreInstanceSettingsCmd) Validate() error {
 
 // Run plans, prints and (unless --dry-run) applies the restore.
 func (c *restoreInstanceSettingsCmd) Run(ctx context.Context, w io.Writer, g *Globals, oct steps.Octopus) error {
-	return c.run(ctx, w, g, oct, &steps.RestoreInstanceSettings{In: c.RestoreInstanceSettingsInput})
+	return c.run(ctx, w, g, oct, &steps.RestoreInstanceSettings{In: c.RestoreInstanceSettingsInput, Server: g.Server})
 }
