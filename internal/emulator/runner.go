@@ -43,14 +43,26 @@ func init() {
 	onClose(func(s *Server) error {
 		r := s.tasks()
 		r.mu.Lock()
+		queued := r.queue
+		r.queue = nil
+		for _, j := range queued {
+			delete(r.jobs, strings.ToLower(j.taskID))
+		}
 		for _, j := range r.jobs {
 			j.cancel()
 		}
-		r.queue = nil
 		r.mu.Unlock()
+		err := s.mutate(func(c *Call) error {
+			for _, j := range queued {
+				j.log.add("Info", "The server stopped before the task started.", s.now())
+				j.log.setStatus("Canceled", s.now())
+				s.finishTask(c, j.taskID, taskCanceled, "The task was canceled: the server stopped.", false, j.log)
+			}
+			return nil
+		})
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		return s.WaitForTasks(ctx)
+		return errors.Join(err, s.WaitForTasks(ctx))
 	})
 }
 

@@ -29,25 +29,36 @@ const sp = "/api/Spaces-1"
 // variables (one sensitive), a project variable template with a tenant value
 // and a step template.
 type world struct {
+	sp                                                 string // "/api/Spaces-N"
 	project, env, envName, tenant, template, lifecycle string
 }
 
 func newWorld(t *testing.T, s *emulator.Server, vars ...map[string]any) world {
 	t.Helper()
-	var w world
+	return newWorldIn(t, s, "Spaces-1", vars...)
+}
+
+// newWorldIn is newWorld in another space.
+func newWorldIn(t *testing.T, s *emulator.Server, space string, vars ...map[string]any) world {
+	t.Helper()
+	w := world{sp: "/api/" + space}
 	w.envName = "Production"
-	w.env = str(must(t, do(t, s, "POST", sp+"/environments", map[string]any{"Name": w.envName}), 201).Body, "Id")
-	lc := items(t, must(t, do(t, s, "GET", sp+"/lifecycles", nil), 200))[0]
-	pg := items(t, must(t, do(t, s, "GET", sp+"/projectgroups", nil), 200))[0]
+	w.env = str(must(t, do(t, s, "POST", w.sp+"/environments", map[string]any{"Name": w.envName}), 201).Body, "Id")
+	lc := items(t, must(t, do(t, s, "GET", w.sp+"/lifecycles", nil), 200))[0]
+	pg := items(t, must(t, do(t, s, "GET", w.sp+"/projectgroups", nil), 200))[0]
 	w.lifecycle = str(lc, "Id")
-	must(t, do(t, s, "POST", sp+"/tagsets", map[string]any{"Name": "Region", "Tags": []any{map[string]any{"Name": "EU"}}}), 201)
-	p := must(t, do(t, s, "POST", sp+"/projects", map[string]any{
+	must(t, do(t, s, "POST", w.sp+"/tagsets", map[string]any{"Name": "Region", "Tags": []any{map[string]any{"Name": "EU"}}}), 201)
+	p := must(t, do(t, s, "POST", w.sp+"/projects", map[string]any{
 		"Name": "Fleet", "LifecycleId": w.lifecycle, "ProjectGroupId": str(pg, "Id"), "TenantedDeploymentMode": "TenantedOrUntenanted",
-		"Templates": []any{map[string]any{"Name": "Customer.Url", "Label": "URL", "DefaultValue": "https://default"}},
+		"Templates": []any{
+			map[string]any{"Name": "Customer.Url", "Label": "URL", "DefaultValue": "https://default"},
+			map[string]any{"Name": "Customer.ApiKey", "Label": "API key", "DisplaySettings": map[string]any{"Octopus.ControlType": "Sensitive"}},
+		},
 	}), 201).Body
 	w.project = str(p, "Id")
 	tplID := str(p["Templates"].([]any)[0].(map[string]any), "Id")
-	vs := must(t, do(t, s, "GET", sp+"/projects/"+w.project+"/variables", nil), 200).Body
+	keyID := str(p["Templates"].([]any)[1].(map[string]any), "Id")
+	vs := must(t, do(t, s, "GET", w.sp+"/projects/"+w.project+"/variables", nil), 200).Body
 	list := []any{
 		map[string]any{"Name": "Greeting", "Value": "hello"},
 		map[string]any{"Name": "Greeting", "Value": "hello production", "Scope": map[string]any{"Environment": []any{w.env}}},
@@ -58,20 +69,24 @@ func newWorld(t *testing.T, s *emulator.Server, vars ...map[string]any) world {
 		list = append(list, v)
 	}
 	vs["Variables"] = list
-	must(t, do(t, s, "PUT", sp+"/projects/"+w.project+"/variables", vs), 200)
-	w.tenant = str(must(t, do(t, s, "POST", sp+"/tenants", map[string]any{
+	must(t, do(t, s, "PUT", w.sp+"/projects/"+w.project+"/variables", vs), 200)
+	w.tenant = str(must(t, do(t, s, "POST", w.sp+"/tenants", map[string]any{
 		"Name": "Acme", "TenantTags": []any{"Region/EU"}, "ProjectEnvironments": map[string]any{w.project: []any{w.env}},
 	}), 201).Body, "Id")
-	must(t, do(t, s, "PUT", sp+"/tenants/"+w.tenant+"/projectvariables", map[string]any{"Variables": []any{map[string]any{
+	must(t, do(t, s, "PUT", w.sp+"/tenants/"+w.tenant+"/projectvariables", map[string]any{"Variables": []any{map[string]any{
 		"ProjectId": w.project, "TemplateId": tplID, "Value": "https://acme.example", "Scope": map[string]any{"EnvironmentIds": []any{w.env}},
+	}, map[string]any{
+		"ProjectId": w.project, "TemplateId": keyID, "Value": map[string]any{"HasValue": true, "NewValue": "API-TENANTSECRET"},
+		"Scope": map[string]any{"EnvironmentIds": []any{w.env}},
 	}}}), 200)
-	w.template = str(must(t, do(t, s, "POST", sp+"/actiontemplates", map[string]any{
+	w.template = str(must(t, do(t, s, "POST", w.sp+"/actiontemplates", map[string]any{
 		"Name": "Say", "ActionType": "Octopus.Script",
 		"Properties": map[string]any{
 			"Octopus.Action.Script.Syntax": "Bash", "Octopus.Action.Script.ScriptSource": "Inline",
-			"Octopus.Action.Script.ScriptBody": `echo "param=#{Who} default=#{Mood} via-get=$(get_octopusvariable "Who")"`,
+			"Octopus.Action.Script.ScriptBody": `echo "param=#{Who} default=#{Mood} via-get=$(get_octopusvariable "Who") token=#{Token}"`,
 		},
 		"Parameters": []any{
+			map[string]any{"Name": "Token", "Label": "Token", "DisplaySettings": map[string]any{"Octopus.ControlType": "Sensitive"}},
 			map[string]any{"Name": "Who", "Label": "Who", "DefaultValue": "nobody"},
 			map[string]any{"Name": "Mood", "Label": "Mood", "DefaultValue": "calm"},
 		},
@@ -105,16 +120,16 @@ func step(name, condition string, actions ...map[string]any) map[string]any {
 // runbook creates a runbook with the steps and publishes a snapshot.
 func (w world) runbook(t *testing.T, s *emulator.Server, name string, steps ...map[string]any) string {
 	t.Helper()
-	rb := must(t, do(t, s, "POST", sp+"/runbooks", map[string]any{"Name": name, "ProjectId": w.project, "MultiTenancyMode": "TenantedOrUntenanted"}), 201).Body
-	proc := must(t, do(t, s, "GET", sp+"/runbookProcesses/"+str(rb, "RunbookProcessId"), nil), 200).Body
+	rb := must(t, do(t, s, "POST", w.sp+"/runbooks", map[string]any{"Name": name, "ProjectId": w.project, "MultiTenancyMode": "TenantedOrUntenanted"}), 201).Body
+	proc := must(t, do(t, s, "GET", w.sp+"/runbookProcesses/"+str(rb, "RunbookProcessId"), nil), 200).Body
 	list := make([]any, len(steps))
 	for i, st := range steps {
 		list[i] = st
 	}
 	proc["Steps"] = list
-	must(t, do(t, s, "PUT", sp+"/runbookProcesses/"+str(rb, "RunbookProcessId"), proc), 200)
-	snap := must(t, do(t, s, "POST", sp+"/runbookSnapshots?publish=true", map[string]any{"ProjectId": w.project, "RunbookId": str(rb, "Id"), "Name": "v1"}), 201).Body
-	got := must(t, do(t, s, "GET", sp+"/runbooks/"+str(rb, "Id"), nil), 200).Body
+	must(t, do(t, s, "PUT", w.sp+"/runbookProcesses/"+str(rb, "RunbookProcessId"), proc), 200)
+	snap := must(t, do(t, s, "POST", w.sp+"/runbookSnapshots?publish=true", map[string]any{"ProjectId": w.project, "RunbookId": str(rb, "Id"), "Name": "v1"}), 201).Body
+	got := must(t, do(t, s, "GET", w.sp+"/runbooks/"+str(rb, "Id"), nil), 200).Body
 	if str(got, "PublishedRunbookSnapshotId") != str(snap, "Id") {
 		t.Fatalf("published snapshot %q, want %q", str(got, "PublishedRunbookSnapshotId"), str(snap, "Id"))
 	}
@@ -128,7 +143,7 @@ func (w world) run(t *testing.T, s *emulator.Server, runbook string, tenanted bo
 	if tenanted {
 		body["TenantId"] = w.tenant
 	}
-	r := must(t, do(t, s, "POST", sp+"/runbookRuns", body), 201).Body
+	r := must(t, do(t, s, "POST", w.sp+"/runbookRuns", body), 201).Body
 	if str(r, "TaskId") == "" {
 		t.Fatalf("run without TaskId: %v", r)
 	}
@@ -212,7 +227,8 @@ func TestRunbookRunSubstitutesVariablesAndMasksSecrets(t *testing.T) {
 			`echo "space=#{Octopus.Space.Name} project=#{Octopus.Project.Name} env=#{Octopus.Environment.Name} tenant=#{Octopus.Tenant.Name}"`,
 			`echo "runbook=#{Octopus.Runbook.Name} task=#{Octopus.Task.Id} server=#{Octopus.Web.ServerUri}"`,
 			`echo "greeting=#{Greeting} nested=#{Nested} url=#{Customer.Url} unknown=#{No.Such.Variable}"`,
-			`echo "password=#{DbPassword} via-get=$(get_octopusvariable "dbpassword")"`,
+			`echo "password=#{DbPassword} via-get=$(get_octopusvariable "dbpassword") key=#{Customer.ApiKey}"`,
+			`[ "$(get_octopusvariable Customer.ApiKey)" = "API-TENANTSECRET" ] && echo "the script sees the tenant secret"`,
 			`echo "to stderr" >&2`,
 			`set_octopusvariable "Color" "blue"`,
 			`echo "##octopus[setVariable name='Size' value='large']"`,
@@ -220,7 +236,8 @@ func TestRunbookRunSubstitutesVariablesAndMasksSecrets(t *testing.T) {
 		}, "\n"))),
 		step("Use output", "", script("Use output", `echo "color=#{Octopus.Action[Greet].Output.Color} size=$(get_octopusvariable "Octopus.Action[Greet].Output.Size")"`)),
 		step("Templated", "", script("Templated", "", func(a map[string]any) {
-			a["Properties"] = map[string]any{"Octopus.Action.Template.Id": w.template, "Who": "#{Octopus.Tenant.Name}"}
+			a["Properties"] = map[string]any{"Octopus.Action.Template.Id": w.template, "Who": "#{Octopus.Tenant.Name}",
+				"Token": map[string]any{"HasValue": true, "NewValue": "tok-4711"}}
 		})),
 	)
 	taskID := w.run(t, s, rb, true)
@@ -233,19 +250,22 @@ func TestRunbookRunSubstitutesVariablesAndMasksSecrets(t *testing.T) {
 		"Info: space=Default project=Fleet env=Production tenant=Acme",
 		"Info: runbook=Hello task=" + taskID + " server=" + s.URL(),
 		"Info: greeting=hello production nested=hello production from Default url=https://acme.example unknown=#{No.Such.Variable}",
-		"Info: password=******** via-get=********",
+		"Info: password=******** via-get=******** key=********",
+		"Info: the script sees the tenant secret",
 		"Error: to stderr",
 		"Info: 0",
 		"Info: color=blue size=large",
-		"Info: param=Acme default=calm via-get=Acme",
+		"Info: param=Acme default=calm via-get=Acme token=********",
 	} {
 		if !contains(lines, want) {
 			t.Errorf("log lacks %q:\n%s", want, strings.Join(lines, "\n"))
 		}
 	}
 	raw := rawLog(t, s, taskID)
-	if strings.Contains(raw, "s3cr3t-value") || contains(lines, "s3cr3t-value") {
-		t.Errorf("the sensitive value leaked into the log:\n%s", raw)
+	for _, secret := range []string{"s3cr3t-value", "API-TENANTSECRET", "tok-4711"} {
+		if strings.Contains(raw, secret) || contains(lines, secret) {
+			t.Errorf("the sensitive value %s leaked into the log:\n%s", secret, raw)
+		}
 	}
 	for _, want := range []string{"Task ID:        " + taskID, "color=blue size=large", "password=********"} {
 		if !strings.Contains(raw, want) {
@@ -680,6 +700,16 @@ func TestPermissionsAreSpaceScoped(t *testing.T) {
 	must(t, do(t, s, "GET", "/api/tasks/"+str(run, "TaskId"), nil, key), 200)
 	must(t, do(t, s, "POST", sp+"/deployments", map[string]any{"ReleaseId": "Releases-1", "EnvironmentId": w.env}, key), 403)
 	must(t, do(t, s, "GET", "/api/"+otherID+"/runbooks", nil, key), 403)
+	// A task in the other space is invisible to the customer.
+	ow := newWorldIn(t, s, otherID)
+	otherRun := ow.run(t, s, ow.runbook(t, s, "Theirs", step("Greet", "", script("Greet", "echo theirs"))), false)
+	finished(t, s, otherRun)
+	must(t, do(t, s, "GET", "/api/tasks/"+otherRun, nil, key), 403)
+	for _, task := range items(t, must(t, do(t, s, "GET", "/api/tasks", nil, key), 200)) {
+		if str(task, "SpaceId") != "Spaces-1" {
+			t.Errorf("the customer sees task %s of %s", str(task, "Id"), str(task, "SpaceId"))
+		}
+	}
 	// The admin still sees everything.
 	if n := len(items(t, must(t, do(t, s, "GET", "/api/spaces", nil), 200))); n != 2 {
 		t.Errorf("admin sees %d spaces, want 2", n)
@@ -703,4 +733,87 @@ func TestRunbookSnapshotTemplateAndLists(t *testing.T) {
 	}
 	must(t, do(t, s, "GET", sp+"/projects/"+w.project+"/runbookSnapshots/v1", nil), 200)
 	must(t, do(t, s, "POST", sp+"/runbookSnapshots", map[string]any{"RunbookId": rb, "Name": "v1"}), 400)
+}
+
+func TestTasksAndPackagesSurviveARestart(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "state.json")
+	s, err := emulator.New(emulator.Options{StatePath: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, s)
+	pkg := tarGz(t, map[string]string{"hello.txt": "hi\n"})
+	if r := upload(t, s, "hello.1.0.0.tar.gz", pkg, ""); r.Status != 201 {
+		t.Fatalf("upload: %d %s", r.Status, r.Raw)
+	}
+	rb := w.runbook(t, s, "Hello", step("Greet", "", script("Greet", `echo "persisted line"`)))
+	taskID := w.run(t, s, rb, false)
+	finished(t, s, taskID)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if raw, err := os.ReadFile(state); err != nil || bytes.Contains(raw, []byte("s3cr3t-value")) {
+		t.Fatalf("state file: %v (or it holds a secret in the clear)", err)
+	}
+
+	s2 := emulatortest.New(t, func(o *emulator.Options) { o.StatePath = state })
+	task := must(t, do(t, s2, "GET", "/api/tasks/"+taskID, nil), 200).Body
+	if task["State"] != "Success" {
+		t.Errorf("task after restart: %v", task["State"])
+	}
+	if !contains(detailLines(t, s2, taskID), "Info: persisted line") {
+		t.Errorf("log after restart: %v", detailLines(t, s2, taskID))
+	}
+	req, err := http.NewRequest(http.MethodGet, s2.URL()+sp+"/packages/packages-hello.1.0.0/raw", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Octopus-ApiKey", s2.APIKey())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 || !bytes.Equal(got, pkg) {
+		t.Errorf("package after restart: %d, %d bytes (%v), want %d bytes", resp.StatusCode, len(got), err, len(pkg))
+	}
+	// The package still runs.
+	rb2 := w.runbook(t, s2, "Again", step("Read", "", script("Read", `cat hello/hello.txt`, func(a map[string]any) {
+		a["Packages"] = []any{map[string]any{"Name": "hello", "PackageId": "hello", "FeedId": "feeds-builtin"}}
+	})))
+	id := w.run(t, s2, rb2, false)
+	if task := finished(t, s2, id); task["State"] != "Success" || !contains(detailLines(t, s2, id), "Info: hi") {
+		t.Errorf("run after restart: %v %v", task["State"], detailLines(t, s2, id))
+	}
+}
+
+func TestCloseCancelsTasks(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "state.json")
+	s, err := emulator.New(emulator.Options{StatePath: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetTaskCap(1)
+	w := newWorld(t, s)
+	rb := w.runbook(t, s, "Forever", step("Loop", "", script("Loop", `echo started; while true; do sleep 0.05; done`)))
+	running, queued := w.run(t, s, rb, false), w.run(t, s, rb, false)
+	deadline := time.Now().Add(20 * time.Second)
+	for !contains(detailLines(t, s, running), "Info: started") {
+		if time.Now().After(deadline) {
+			t.Fatal("the script never started")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := emulatortest.New(t, func(o *emulator.Options) { o.StatePath = state })
+	for _, id := range []string{running, queued} {
+		if task := must(t, do(t, s2, "GET", "/api/tasks/"+id, nil), 200).Body; task["State"] != "Canceled" || task["IsCompleted"] != true {
+			t.Errorf("task %s after close: %v", id, task["State"])
+		}
+	}
 }

@@ -83,6 +83,9 @@ func (r *rawResponse) write(w http.ResponseWriter, status int) {
 
 // taskFilter applies the task list's query parameters.
 func taskFilter(c *Call, d Doc) bool {
+	if !c.Scoped && !c.srv.canSeeSpace(c, str(d, "SpaceId")) {
+		return false // /api/tasks lists only the tasks of spaces the caller sees
+	}
 	if states := c.Query("states"); len(states) > 0 && !containsFold(states, str(d, "State")) {
 		return false
 	}
