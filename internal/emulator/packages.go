@@ -339,7 +339,7 @@ func extractPackage(data []byte, ext, dest string) error {
 		if err != nil {
 			return err
 		}
-		defer gz.Close()
+		defer func() { _ = gz.Close() }() // a read path: the tar reader reports any error first
 		return extractTar(gz, dest)
 	case ".tar":
 		return extractTar(bytes.NewReader(data), dest)
@@ -404,7 +404,7 @@ func extractZip(data []byte, dest string) error {
 			return err
 		}
 		err = writeEntry(p, rc, f.Mode().Perm())
-		rc.Close()
+		_ = rc.Close() // a read path: writeEntry has seen any error
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -163,9 +164,11 @@ func (s *Server) nextReleaseVersion(c *Call, projectID string) string {
 	for len(parts) < 3 {
 		parts = append(parts, "0")
 	}
-	var n int
-	fmt.Sscanf(parts[len(parts)-1], "%d", &n)
-	parts[len(parts)-1] = fmt.Sprint(n + 1)
+	n, err := strconv.Atoi(parts[len(parts)-1])
+	if err != nil {
+		n = 0 // not numeric ("1.0.beta"): start the counter again
+	}
+	parts[len(parts)-1] = strconv.Itoa(n + 1)
 	return strings.Join(parts, ".")
 }
 

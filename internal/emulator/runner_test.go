@@ -168,7 +168,7 @@ func finished(t *testing.T, s *emulator.Server, taskID string) map[string]any {
 // rawLog fetches /api/tasks/{id}/raw.
 func rawLog(t *testing.T, s *emulator.Server, taskID string) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.URL()+"/api/tasks/"+taskID+"/raw", nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL()+"/api/tasks/"+taskID+"/raw", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +478,7 @@ func upload(t *testing.T, s *emulator.Server, fileName string, data []byte, quer
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, s.URL()+sp+"/packages/raw"+query, &body)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL()+sp+"/packages/raw"+query, &body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -765,7 +765,7 @@ func TestTasksAndPackagesSurviveARestart(t *testing.T) {
 	if !contains(detailLines(t, s2, taskID), "Info: persisted line") {
 		t.Errorf("log after restart: %v", detailLines(t, s2, taskID))
 	}
-	req, err := http.NewRequest(http.MethodGet, s2.URL()+sp+"/packages/packages-hello.1.0.0/raw", nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s2.URL()+sp+"/packages/packages-hello.1.0.0/raw", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func init() {
 			if err := mw.Close(); err != nil {
 				t.Fatal(err)
 			}
-			req, err := http.NewRequest(http.MethodPost, s.URL()+sp+"/packages/raw", &body)
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL()+sp+"/packages/raw", &body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,8 +60,8 @@ func init() {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
-			raw, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != http.StatusCreated {
+			raw, err := io.ReadAll(resp.Body)
+			if err != nil || resp.StatusCode != http.StatusCreated {
 				t.Fatalf("upload: %d %s", resp.StatusCode, raw)
 			}
 			return firstOf(t, s, sp+"/packages")
