@@ -107,6 +107,17 @@ var knownExtraRoutes = map[string]string{
 	"GET api/{spaceId}/runbookProcesses/all": "generic /all of the RunbookProcesses kind (runbooks.go); real server: no list at all",
 }
 
+// knownExtraUnscoped are space routes whose unscoped form (/api/x, meaning
+// the default space; router.go RouteSpace) the real server does not have. The
+// emulator answers every space route in all three forms.
+var knownExtraUnscoped = map[string]bool{
+	"GET api/projects/{projectId}/variables":    true,
+	"PUT api/projects/{projectId}/variables":    true,
+	"GET api/runbookProcesses/all":              true,
+	"POST api/deployments/create/tenanted/v1":   true,
+	"POST api/deployments/create/untenanted/v1": true,
+}
+
 func TestConformanceRoutes(t *testing.T) {
 	t.Parallel()
 	_, known := loadReference(t)
@@ -123,6 +134,14 @@ func TestConformanceRoutes(t *testing.T) {
 			continue
 		}
 		t.Errorf("the emulator serves %s, which the real server does not have", r)
+	}
+	for r := range served {
+		method, path, _ := strings.Cut(r, " ")
+		rest, ok := strings.CutPrefix(path, "api/{spaceId}/")
+		if !ok || known[method+" "+normalRoute("api/"+rest)] || knownExtraUnscoped[method+" api/"+rest] {
+			continue
+		}
+		t.Errorf("the emulator serves %s also as /api/%s, which the real server does not have", r, rest)
 	}
 	for r := range knownExtraRoutes {
 		if !served[r] {
