@@ -52,10 +52,17 @@ func newPair(t *testing.T) *pair {
 	if _, _, err := p.tgt.emu.CreateUser("alice", "Alice"); err != nil {
 		t.Fatal(err)
 	}
+	project := func(f *fixture, name string) {
+		f.raw(t, http.MethodPost, "/api/Spaces-1/projects", map[string]any{"Name": name,
+			"ProjectGroupId": f.find("Spaces-1", "projectgroups", "Default Project Group"),
+			"LifecycleId":    f.find("Spaces-1", "lifecycles", "Default Lifecycle")}, nil)
+	}
+	project(p.tgt, "Dummy")
 	for _, f := range []*fixture{p.src, p.tgt} {
 		f.raw(t, http.MethodPost, "/api/Spaces-1/environments", map[string]any{"Name": "Production"}, nil)
 		f.raw(t, http.MethodPost, "/api/Spaces-1/projectgroups", map[string]any{"Name": "Web"}, nil)
 		f.raw(t, http.MethodPost, "/api/Spaces-1/tenants", map[string]any{"Name": "Acme"}, nil)
+		project(f, "Shop")
 	}
 	p.seedSource(t)
 	p.src.emu.ResetRequests()
@@ -97,7 +104,8 @@ func (p *pair) seedSource(t *testing.T) {
 	platform := s.find("", "teams", "Platform")
 	s.edit(t, "/api/teams/"+platform, func(d map[string]any) { d["MemberUserIds"] = []string{s.userID(t, "alice"), s.userID(t, "bob")} })
 	s.raw(t, http.MethodPost, "/api/scopeduserroles", map[string]any{"TeamId": platform, "UserRoleId": role["Id"], "SpaceId": "Spaces-1",
-		"EnvironmentIds": []string{s.find("Spaces-1", "environments", "Production")}}, nil)
+		"EnvironmentIds": []string{s.find("Spaces-1", "environments", "Production")},
+		"ProjectIds":     []string{s.find("Spaces-1", "projects", "Shop")}}, nil)
 	var auditors map[string]any
 	s.raw(t, http.MethodPost, "/api/teams", map[string]any{"Name": "Auditors", "Description": "Read the audit log", "MemberUserIds": []string{s.userID(t, "carol")}}, &auditors)
 	s.raw(t, http.MethodPost, "/api/scopeduserroles", map[string]any{"TeamId": auditors["Id"], "UserRoleId": "userroles-systemmanager", "SpaceId": nil}, nil)
@@ -107,6 +115,7 @@ func (p *pair) seedSource(t *testing.T) {
 			"Filter": map[string]any{
 				"Environments":    []string{s.find("Spaces-1", "environments", "Production")},
 				"ProjectGroups":   []string{s.find("Spaces-1", "projectgroups", "Web")},
+				"Projects":        []string{s.find("Spaces-1", "projects", "Shop")},
 				"Tenants":         []string{s.find("Spaces-1", "tenants", "Acme")},
 				"Users":           []string{s.userID(t, "alice")},
 				"EventCategories": []string{"DeploymentFailed"},
@@ -241,6 +250,7 @@ func TestCloneInstanceSettingsConverges(t *testing.T) {
 		{"Environments", tgt.find("Spaces-1", "environments", "Production"), p.src.find("Spaces-1", "environments", "Production")},
 		{"ProjectGroups", tgt.find("Spaces-1", "projectgroups", "Web"), p.src.find("Spaces-1", "projectgroups", "Web")},
 		{"Tenants", tgt.find("Spaces-1", "tenants", "Acme"), p.src.find("Spaces-1", "tenants", "Acme")},
+		{"Projects", tgt.find("Spaces-1", "projects", "Shop"), p.src.find("Spaces-1", "projects", "Shop")},
 		{"Users", tgt.userID(t, "alice"), p.src.userID(t, "alice")},
 	} {
 		if c.want == c.srcID {
@@ -259,7 +269,8 @@ func TestCloneInstanceSettingsConverges(t *testing.T) {
 	for _, it := range grants["Items"].([]any) {
 		g := it.(map[string]any)
 		if g["UserRoleId"] == tgt.find("", "userroles", "Release approver") {
-			found = cmp.Equal(g["EnvironmentIds"], []any{tgt.find("Spaces-1", "environments", "Production")})
+			found = cmp.Equal(g["EnvironmentIds"], []any{tgt.find("Spaces-1", "environments", "Production")}) &&
+				cmp.Equal(g["ProjectIds"], []any{tgt.find("Spaces-1", "projects", "Shop")})
 		}
 	}
 	if !found {
