@@ -58,8 +58,9 @@ var _ Step = Trigger{}
 // Name returns "trigger".
 func (Trigger) Name() string { return "trigger" }
 
-// Validate checks what the schema cannot; errors exit 80.
-func (in TriggerInput) Validate() error {
+// Check checks what the schema cannot; errors exit 80. It is not named
+// Validate: kong would call it while parsing, before --space is merged in.
+func (in TriggerInput) Check() error {
 	for _, f := range [][2]string{{"space", in.Space}, {"project", in.Project}, {"tenant", in.Tenant}, {"environment", in.Environment}} {
 		if strings.TrimSpace(f[1]) == "" {
 			return &InputError{Field: f[0], Err: errors.New("is required")}
@@ -98,7 +99,7 @@ type triggerTarget struct {
 // release version the plan chose.
 func (s Trigger) resolve(ctx context.Context, oct Octopus, pinned string) (*triggerTarget, error) {
 	in := s.In
-	if err := in.Validate(); err != nil {
+	if err := in.Check(); err != nil {
 		return nil, err
 	}
 	t := &triggerTarget{}

@@ -283,7 +283,7 @@ func TestTriggerNoWait(t *testing.T) {
 	}
 }
 
-func TestTriggerInputValidate(t *testing.T) {
+func TestTriggerInputCheck(t *testing.T) {
 	t.Parallel()
 	full := steps.TriggerInput{Space: "M", Project: "P", Tenant: "T", Environment: "E"}
 	cases := []struct {
@@ -298,13 +298,13 @@ func TestTriggerInputValidate(t *testing.T) {
 	for _, tc := range cases {
 		in := full
 		tc.edit(&in)
-		err := in.Validate()
+		err := in.Check()
 		ie, ok := err.(*steps.InputError)
 		if !ok || ie.Field != tc.field {
 			t.Errorf("%s: err = %v, want an InputError on %s", tc.name, err, tc.field)
 		}
 	}
-	if err := full.Validate(); err != nil {
+	if err := full.Check(); err != nil {
 		t.Errorf("valid input: %v", err)
 	}
 }

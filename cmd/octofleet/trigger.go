@@ -33,9 +33,29 @@ A runbook without a published snapshot is an error: trigger never publishes.
 Outputs: TaskId, TaskState (--output octopus sets them as output variables).`
 }
 
-// Validate loads the input (flags or --input) through the schema.
-func (c *triggerCmd) Validate() error {
-	return c.load("trigger", &c.TriggerInput)
+// Validate loads the input (flags or --input) through the schema and checks
+// it with the global --space, so bad input exits 80 before any network call.
+func (c *triggerCmd) Validate(kctx *kong.Context) error {
+	if err := c.load("trigger", &c.TriggerInput); err != nil {
+		return err
+	}
+	in := c.TriggerInput
+	if in.Space == "" {
+		in.Space = globalFlag(kctx, "space")
+	}
+	return in.Check()
+}
+
+// globalFlag returns the parsed value of a string flag (kong has applied
+// flags and environment variables before it validates).
+func globalFlag(kctx *kong.Context, name string) string {
+	for _, f := range kctx.Flags() {
+		if f.Name == name {
+			s, _ := kctx.FlagValue(f).(string)
+			return s
+		}
+	}
+	return ""
 }
 
 // Run plans, prints and (unless --dry-run) starts and follows the run or
@@ -45,7 +65,7 @@ func (c *triggerCmd) Run(ctx context.Context, w io.Writer, kctx *kong.Context, g
 	if in.Space == "" {
 		in.Space = g.Space
 	}
-	if err := in.Validate(); err != nil {
+	if err := in.Check(); err != nil {
 		return err
 	}
 	step := steps.Trigger{In: in, Log: w}
