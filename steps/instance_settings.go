@@ -715,15 +715,20 @@ func (r *reconciler) planTeams(ctx context.Context, p *Plan, want []teamState) e
 		if w.Members != nil && h.ID != "teams-everyone" {
 			d.set("members", hs.Members, w.Members, !sameSet(hs.Members, w.Members))
 		}
+		// Octopus fixes the roles of "Octopus Administrators" (CanChangeRoles
+		// false): they are the same on every instance and cannot be changed.
 		hg, wg := grantStrings(hs.Roles), grantStrings(w.Roles)
-		d.set("roles", hg, wg, !slices.Equal(hg, wg))
+		if h.ID != "teams-administrators" {
+			d.set("roles", hg, wg, !slices.Equal(hg, wg))
+		}
 		c := Change{Action: NoOp, Kind: "team", Name: w.Name, ID: h.ID, Fields: d}
 		if len(d) > 0 {
 			c.Action = Update
 			r.backup.Teams = append(r.backup.Teams, hs)
 		}
 		_, setMembers := d["members"]
-		r.add(p, c, func(ctx context.Context) error { return r.updateTeam(ctx, h, w, setMembers) })
+		_, setRoles := d["roles"]
+		r.add(p, c, func(ctx context.Context) error { return r.updateTeam(ctx, h, w, setMembers, setRoles) })
 	}
 	return nil
 }
@@ -781,7 +786,7 @@ func (r *reconciler) createTeam(ctx context.Context, w teamState) error {
 	return nil
 }
 
-func (r *reconciler) updateTeam(ctx context.Context, h Team, w teamState, setMembers bool) error {
+func (r *reconciler) updateTeam(ctx context.Context, h Team, w teamState, setMembers, setRoles bool) error {
 	t := h
 	t.Description = w.Description
 	if setMembers {
@@ -793,6 +798,9 @@ func (r *reconciler) updateTeam(ctx context.Context, h Team, w teamState, setMem
 	}
 	if _, err := r.oct.UpdateTeam(ctx, t); err != nil {
 		return err
+	}
+	if !setRoles {
+		return nil
 	}
 	grants, err := r.oct.ScopedUserRoles(ctx, h.ID)
 	if err != nil {
