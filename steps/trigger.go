@@ -306,6 +306,11 @@ func (s Trigger) Apply(ctx context.Context, oct Octopus, p Plan) (Outputs, error
 		return nil, fmt.Errorf("%s %q for tenant %q: %w", c.Kind, c.Name, t.tenant.Name, err)
 	}
 	out := Outputs{OutputTaskID: ex.TaskID, OutputTaskState: TaskQueued}
+	if s.Log != nil {
+		if _, err := fmt.Fprintf(s.Log, "Started %s %q for tenant %q in space %q: task %s.\n", c.Kind, c.Name, t.tenant.Name, t.spaceName, ex.TaskID); err != nil {
+			return out, fmt.Errorf("write the log: %w", err)
+		}
+	}
 	if s.In.NoWait {
 		task, err := oct.Task(ctx, ex.TaskID)
 		if err != nil {
