@@ -89,6 +89,30 @@ func init() {
 		return nil, notFound(c.Param("version"))
 	})
 	addRoute(http.MethodPost, "releases/create/v1", RouteSpace, releaseCommand)
+	channelReleases := func(c *Call) (any, error) {
+		ch, err := c.srv.find(c, channelsKind, c.Param("id"))
+		if err != nil {
+			return nil, err
+		}
+		if pid := c.Param("projectId"); pid != "" {
+			p, err := c.srv.projectFor(c)
+			if err != nil {
+				return nil, err
+			}
+			if !strings.EqualFold(str(p, "Id"), str(ch.doc, "ProjectId")) {
+				return nil, notFound(c.Param("id"))
+			}
+		}
+		items := []Doc{}
+		for _, rec := range c.srv.selected(c, releasesKind) {
+			if strings.EqualFold(str(rec.doc, "ChannelId"), str(ch.doc, "Id")) {
+				items = append(items, c.srv.present(releasesKind, rec))
+			}
+		}
+		return c.srv.page(c, releasesKind.ItemType, "channels/"+str(ch.doc, "Id")+"/releases", "{?skip,take,searchByVersion}", items)
+	}
+	addRoute(http.MethodGet, "channels/{id}/releases", RouteSpace, channelReleases)
+	addRoute(http.MethodGet, "projects/{projectId}/channels/{id}/releases", RouteSpace, channelReleases)
 }
 
 // releaseByVersion finds a project's release by version (or ID).

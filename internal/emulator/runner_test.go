@@ -394,6 +394,9 @@ func TestDeploymentForTenant(t *testing.T) {
 			t.Errorf("log has %q", bad)
 		}
 	}
+	if list := items(t, must(t, do(t, s, "GET", sp+"/channels/"+str(rel, "ChannelId")+"/releases", nil), 200)); len(list) != 1 {
+		t.Errorf("channel releases: %v", list)
+	}
 	got := must(t, do(t, s, "GET", sp+"/projects/"+w.project+"/releases/1.2.3", nil), 200).Body
 	if str(got, "Id") != str(rel, "Id") {
 		t.Errorf("release by version: %v", got)
