@@ -125,7 +125,7 @@ func project(stepNames []string) Project {
 			RunbookStep{Name: "Create Facade Project", StepTemplate: TemplateName("create-facade-project"), Parameters: hubConnection(map[string]string{
 				ParamInput: `{
   "upstream": {
-    "serverUrl": "{{ .Vars.hubUrl }}",
+    "serverUrl": "#{Octopus.Web.ServerUri}",
     "space": "{{ .Vars.hub }}",
     "project": "octofleet",
     "tenant": "{{ .Tenant.Name }}",
@@ -135,7 +135,7 @@ func project(stepNames []string) Project {
   "space": {"name": "{{ .Vars.spaceName }}", "description": "Self-service space of {{ .Tenant.Name }}."},
   "project": {"name": "Refresh step templates", "environments": ["Production"]}
 }`,
-				ParamVars:                    "hubUrl=#{Octopus.Web.ServerUri}\nhub=#{Octopus.Space.Name}\nenvironment=#{Octopus.Environment.Name}\nspaceName=#{" + VarSpaceName + "}",
+				ParamVars:                    "hub=#{Octopus.Space.Name}\nenvironment=#{Octopus.Environment.Name}\nspaceName=#{" + VarSpaceName + "}",
 				"Octofleet.ManagementApiKey": "#{" + VarHubAPIKey + "}",
 			})}))
 	}

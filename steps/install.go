@@ -12,6 +12,10 @@ import (
 const (
 	KindPackage          = "package"
 	KindProjectVariables = "project variables"
+	// KindRunbookSnapshot is the published snapshot of a runbook: runs
+	// (trigger, the web portal for tenants) use it. It is published again
+	// whenever anything it freezes may have changed in this run.
+	KindRunbookSnapshot = "runbook snapshot"
 )
 
 // InstallInput says where octofleet is installed: the management space.
@@ -141,7 +145,8 @@ func (s *Install) createAll() []Change {
 		Change{Action: Create, Kind: KindProjectVariables, Name: s.Bundle.Project.Name})
 	for _, rb := range s.Bundle.Runbooks {
 		out = append(out, Change{Action: Create, Kind: KindRunbook, Name: rb.Runbook.Name},
-			Change{Action: Create, Kind: KindRunbookProcess, Name: rb.Runbook.Name})
+			Change{Action: Create, Kind: KindRunbookProcess, Name: rb.Runbook.Name},
+			Change{Action: Create, Kind: KindRunbookSnapshot, Name: rb.Runbook.Name})
 	}
 	return out
 }
@@ -173,6 +178,15 @@ func (s *Install) planRest(ctx context.Context, oct Octopus) (Plan, error) {
 		return Plan{}, err
 	}
 	plan = plan.With(pp.changes...)
+	republish := false
+	for _, c := range plan.Changes {
+		republish = republish || (c.Action != NoOp && c.Kind != KindRunbookSnapshot)
+	}
+	for i, c := range plan.Changes {
+		if c.Kind == KindRunbookSnapshot && c.Action == NoOp && republish {
+			plan.Changes[i].Action = Create // a new snapshot freezes what this run changes
+		}
+	}
 	plan.Outputs = Outputs{"SpaceId": spaceID}
 	if pp.have.ID != "" {
 		plan.Outputs["ProjectId"] = pp.have.ID
@@ -227,7 +241,8 @@ func (s *Install) planProject(ctx context.Context, oct Octopus, spaceID string, 
 		pp.changes = append(pp.changes, Change{Action: Create, Kind: KindProjectVariables, Name: want.Name})
 		for _, rb := range s.Bundle.Runbooks {
 			pp.changes = append(pp.changes, Change{Action: Create, Kind: KindRunbook, Name: rb.Runbook.Name},
-				Change{Action: Create, Kind: KindRunbookProcess, Name: rb.Runbook.Name})
+				Change{Action: Create, Kind: KindRunbookProcess, Name: rb.Runbook.Name},
+				Change{Action: Create, Kind: KindRunbookSnapshot, Name: rb.Runbook.Name})
 		}
 		return pp, nil
 	}
@@ -259,7 +274,8 @@ func (s *Install) planProject(ctx context.Context, oct Octopus, spaceID string, 
 		have, ok := pp.runbooks[irb.Runbook.Name]
 		if !ok {
 			pp.changes = append(pp.changes, Change{Action: Create, Kind: KindRunbook, Name: irb.Runbook.Name},
-				Change{Action: Create, Kind: KindRunbookProcess, Name: irb.Runbook.Name})
+				Change{Action: Create, Kind: KindRunbookProcess, Name: irb.Runbook.Name},
+				Change{Action: Create, Kind: KindRunbookSnapshot, Name: irb.Runbook.Name})
 			continue
 		}
 		hn, err := runbookToNames(have, refs, "runbook "+have.Name, false)
@@ -278,6 +294,15 @@ func (s *Install) planProject(ctx context.Context, oct Octopus, spaceID string, 
 		builtInFeedsByID(pn, refs)
 		wantProc := withoutSensitive(irb.Process, proc)
 		pp.changes = append(pp.changes, settle(Change{Kind: KindRunbookProcess, Name: have.Name, ID: proc.ID, Fields: fieldDiffOf(flatProcess(pn), flatProcess(wantProc))}, false))
+		snap, err := oct.PublishedRunbookSnapshot(ctx, spaceID, have.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read published snapshot of runbook %q: %w", have.Name, err)
+		}
+		c := Change{Action: NoOp, Kind: KindRunbookSnapshot, Name: have.Name, ID: snap}
+		if snap == "" {
+			c.Action = Create
+		}
+		pp.changes = append(pp.changes, c)
 	}
 	return pp, nil
 }
@@ -400,6 +425,25 @@ func (s *Install) Apply(ctx context.Context, oct Octopus, p Plan) (Outputs, erro
 	projectID, err := s.applyProject(ctx, oct, spaceID)
 	if err != nil {
 		return nil, err
+	}
+	publish := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Kind == KindRunbookSnapshot && c.Action != NoOp {
+			publish[c.Name] = true
+		}
+	}
+	if len(publish) > 0 {
+		all, err := oct.Runbooks(ctx, spaceID)
+		if err != nil {
+			return nil, fmt.Errorf("list runbooks: %w", err)
+		}
+		for _, rb := range all {
+			if rb.ProjectID == projectID && publish[rb.Name] {
+				if _, err := oct.PublishRunbookSnapshot(ctx, spaceID, rb); err != nil {
+					return nil, fmt.Errorf("publish runbook %q: %w", rb.Name, err)
+				}
+			}
+		}
 	}
 	return Outputs{"SpaceId": spaceID, "ProjectId": projectID}, nil
 }

@@ -42,6 +42,7 @@ type CLI struct {
 
 	RegisterTenant registerTenantCmd `cmd:"" help:"Ensure a tenant of the management space: tags, project connections and variables." group:"Steps"`
 	Install        installCmd        `cmd:"" help:"Install the step templates, package, project and runbooks into a management space."`
+	Demo           demoCmd           `cmd:"" help:"Run the whole management-space story against two in-memory Octopus servers."`
 	Export         exportCmd         `cmd:"" help:"Write the step templates and runbook project the binary embeds."`
 
 	Emulator emulatorCmd `cmd:"" help:"Serve an in-memory Octopus Server API for tests and demos."`

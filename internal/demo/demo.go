@@ -1,0 +1,357 @@
+// Package demo runs octofleet's whole management-space story against two
+// in-memory Octopus servers (internal/emulator): a hub and a regional
+// instance. It installs octofleet into the hub's management space, registers
+// one tenant per pattern (two business units as managed spaces, a region as a
+// managed instance, a customer as a facade), runs the octofleet runbooks for
+// every tenant through the hub's task runner — which executes the step
+// templates' Bash with the packaged octofleet binary — and finally checks
+// that nothing is left to change.
+package demo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/octofleet/octofleet/internal/emulator"
+	"github.com/octofleet/octofleet/internal/octopus"
+	"github.com/octofleet/octofleet/runbooks"
+	"github.com/octofleet/octofleet/steps"
+)
+
+// The demo's fixed names and keys. The keys are the emulators' admin keys:
+// they guard throw-away loopback servers, and --keep prints them.
+const (
+	ManagementSpace = "Fleet Hub"
+	Environment     = "Production"
+	HubAPIKey       = emulator.DefaultAPIKey
+	RegionalAPIKey  = "API-REGIONAL000000000000000000000"
+)
+
+// Options configure a demo run.
+type Options struct {
+	// Binary is the octofleet executable the package carries to the
+	// runbooks' scripts.
+	Binary string
+	// Version is the binary's version (the package version derives from it).
+	Version string
+	// Out receives the progress and the summary.
+	Out io.Writer
+	// Log receives diagnostics; discarded when nil.
+	Log *slog.Logger
+}
+
+// Tenant is one tenant of the demo and the runbooks it runs.
+type Tenant struct {
+	Name     string
+	Pattern  string
+	Tag      string
+	Space    string // the tenant's space
+	Regional bool   // the space lives on the regional instance
+	Runbooks []string
+}
+
+// Tenants are the demo's tenants, one or more per enterprise pattern.
+var Tenants = []Tenant{
+	{Name: "Business Unit A", Pattern: "managed space", Tag: runbooks.TagManagedSpace, Space: "BU A", Runbooks: []string{runbooks.RunbookCreateSpace, runbooks.RunbookSeedTemplates}},
+	{Name: "Business Unit B", Pattern: "managed space", Tag: runbooks.TagManagedSpace, Space: "BU B", Runbooks: []string{runbooks.RunbookCreateSpace, runbooks.RunbookSeedTemplates}},
+	{Name: "EU Region", Pattern: "managed instance", Tag: runbooks.TagManagedInstance, Space: "EU Operations", Regional: true, Runbooks: []string{runbooks.RunbookCreateSpace, runbooks.RunbookCloneSettings}},
+	{Name: "Contoso", Pattern: "facade", Tag: runbooks.TagFacade, Space: "Contoso", Runbooks: []string{runbooks.RunbookCreateFacadeProject}},
+}
+
+// Row is one line of the summary: a tenant and how its runbooks went.
+type Row struct {
+	Tenant  Tenant
+	Target  string // "BU A (Spaces-3) on hub"
+	Steps   int    // runbook steps run
+	Result  string // "ok" or what failed
+	Calls   int    // API requests the runbooks' steps made
+	Failure error
+	Log     string // the task logs, for a failure
+}
+
+// Result is the outcome of a demo run.
+type Result struct {
+	Rows []Row
+	// Drift lists the changes the final check found (none when converged).
+	Drift []string
+	// Hub and Regional are the servers; open until Close.
+	Hub, Regional *emulator.Server
+}
+
+// Failed reports whether any tenant failed or the drift check found changes.
+func (r *Result) Failed() bool {
+	for _, row := range r.Rows {
+		if row.Failure != nil {
+			return true
+		}
+	}
+	return len(r.Drift) > 0
+}
+
+// Close stops the servers.
+func (r *Result) Close() error {
+	return errors.Join(r.Hub.Close(), r.Regional.Close())
+}
+
+// Run runs the demo. The servers stay up until Result.Close, so that the
+// caller can keep them serving (--keep).
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	out := opts.Out
+	if out == nil {
+		out = io.Discard
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	binary, err := os.ReadFile(opts.Binary)
+	if err != nil {
+		return nil, fmt.Errorf("read the octofleet binary to package: %w", err)
+	}
+	pkg, err := runbooks.Package(binary, opts.Version)
+	if err != nil {
+		return nil, err
+	}
+
+	hub, err := emulator.New(emulator.Options{APIKey: HubAPIKey, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("start hub: %w", err)
+	}
+	regional, err := emulator.New(emulator.Options{APIKey: RegionalAPIKey, Logger: log})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("start regional instance: %w", err), hub.Close())
+	}
+	res := &Result{Hub: hub, Regional: regional}
+	if err := res.run(ctx, out, log, pkg); err != nil {
+		return nil, errors.Join(err, res.Close())
+	}
+	return res, nil
+}
+
+func (r *Result) run(ctx context.Context, out io.Writer, log *slog.Logger, pkg *steps.PackageFile) error {
+	hub, err := octopus.Dial(ctx, octopus.Options{URL: r.Hub.URL(), APIKey: HubAPIKey, Logger: log})
+	if err != nil {
+		return fmt.Errorf("connect to hub: %w", err)
+	}
+	fmt.Fprintf(out, "Hub %s and regional instance %s are up.\n", r.Hub.URL(), r.Regional.URL())
+
+	dir, err := os.MkdirTemp("", "octofleet-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	install, err := r.install(dir, pkg)
+	if err != nil {
+		return err
+	}
+	if _, err := apply(ctx, hub, install); err != nil {
+		return fmt.Errorf("install into %q: %w", ManagementSpace, err)
+	}
+	fmt.Fprintf(out, "Installed octofleet into %q: %d step templates, package %s, project %q with %d runbooks.\n",
+		ManagementSpace, countTemplates(install), pkg.Name, install.Bundle.Project.Name, len(install.Bundle.Runbooks))
+
+	for _, t := range Tenants {
+		if _, err := apply(ctx, hub, r.register(t)); err != nil {
+			return fmt.Errorf("register tenant %q: %w", t.Name, err)
+		}
+	}
+	fmt.Fprintf(out, "Registered %d tenants; running their runbooks on the hub's task runner...\n\n", len(Tenants))
+
+	for _, t := range Tenants {
+		r.Rows = append(r.Rows, r.runTenant(ctx, hub, t))
+	}
+	if err := r.table(out); err != nil {
+		return err
+	}
+	if r.Drift, err = r.driftCheck(ctx, hub, install); err != nil {
+		return fmt.Errorf("drift check: %w", err)
+	}
+	if len(r.Drift) == 0 {
+		fmt.Fprintln(out, "\nDrift check: install, every tenant and every tenant space plan no changes.")
+	} else {
+		fmt.Fprintf(out, "\nDrift check: %d change(s) left:\n  %s\n", len(r.Drift), strings.Join(r.Drift, "\n  "))
+	}
+	for _, row := range r.Rows {
+		if row.Failure != nil {
+			fmt.Fprintf(out, "\n%s failed: %v\n%s", row.Tenant.Name, row.Failure, indent(row.Log))
+		}
+	}
+	return nil
+}
+
+// install is the install step for the management space.
+func (r *Result) install(dir string, pkg *steps.PackageFile) (*steps.Install, error) {
+	bundle, err := runbooks.Bundle(dir, pkg)
+	if err != nil {
+		return nil, err
+	}
+	return &steps.Install{
+		In:     steps.InstallInput{Space: ManagementSpace, Environments: []string{Environment}, HubAPIKey: HubAPIKey},
+		Bundle: bundle,
+	}, nil
+}
+
+// register is the register-tenant step for a demo tenant.
+func (r *Result) register(t Tenant) *steps.RegisterTenant {
+	url, key := r.Hub.URL(), HubAPIKey
+	if t.Regional {
+		url, key = r.Regional.URL(), RegionalAPIKey
+	}
+	vars := map[string]string{runbooks.VarSpaceName: t.Space, runbooks.VarInstanceURL: url, runbooks.VarInstanceAPIKey: key}
+	if t.Pattern == "facade" {
+		vars[runbooks.VarCustomer] = t.Name
+	}
+	return &steps.RegisterTenant{In: steps.RegisterTenantInput{
+		Space: ManagementSpace, Name: t.Name, Tags: []string{t.Tag}, Environments: []string{Environment}, Variables: vars,
+	}}
+}
+
+// runTenant runs a tenant's runbooks one after the other, as the hub's
+// tasks, and counts the API requests their steps made.
+func (r *Result) runTenant(ctx context.Context, hub *octopus.Client, t Tenant) Row {
+	row := Row{Tenant: t, Result: "ok"}
+	before := len(r.Hub.Requests()) + len(r.Regional.Requests())
+	mine := hub.Counts()
+	var logs bytes.Buffer
+	for _, name := range t.Runbooks {
+		fmt.Fprintf(&logs, "--- runbook %q\n", name)
+		trig := steps.Trigger{
+			In:      steps.TriggerInput{Space: ManagementSpace, Project: steps.DefaultProject, Tenant: t.Name, Environment: Environment, Runbook: name, Timeout: "2m"},
+			Log:     &logs,
+			PollMin: 20 * time.Millisecond, PollMax: 200 * time.Millisecond,
+		}
+		if _, err := apply(ctx, hub, trig); err != nil {
+			row.Failure, row.Result = fmt.Errorf("runbook %q: %w", name, err), "FAILED: "+name
+			break
+		}
+		row.Steps += steps1(name)
+	}
+	row.Log = logs.String()
+	after := hub.Counts()
+	row.Calls = len(r.Hub.Requests()) + len(r.Regional.Requests()) - before - (after.Reads + after.Writes - mine.Reads - mine.Writes)
+	row.Target = r.target(ctx, hub, t)
+	return row
+}
+
+// steps1 is the number of steps of a runbook of the embedded project.
+func steps1(runbook string) int {
+	p, err := runbooks.EmbeddedProject()
+	if err != nil {
+		return 0
+	}
+	for _, rb := range p.Runbooks {
+		if rb.Name == runbook {
+			return len(rb.Steps)
+		}
+	}
+	return 0
+}
+
+// target describes the tenant's space: its name, Id and instance.
+func (r *Result) target(ctx context.Context, hub *octopus.Client, t Tenant) string {
+	srv, key, where := r.Hub, HubAPIKey, "hub"
+	if t.Regional {
+		srv, key, where = r.Regional, RegionalAPIKey, "regional"
+	}
+	c := hub
+	if t.Regional {
+		var err error
+		if c, err = octopus.Dial(ctx, octopus.Options{URL: srv.URL(), APIKey: key}); err != nil {
+			return t.Space + " on " + where
+		}
+	}
+	spaces, err := c.Spaces(ctx)
+	if err != nil {
+		return t.Space + " on " + where
+	}
+	for _, s := range spaces {
+		if s.Name == t.Space {
+			return fmt.Sprintf("%s (%s) on %s", s.Name, s.ID, where)
+		}
+	}
+	return t.Space + " (missing) on " + where
+}
+
+// table prints the summary.
+func (r *Result) table(out io.Writer) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TENANT\tPATTERN\tSPACE / INSTANCE\tSTEPS\tRESULT\tAPI CALLS")
+	for _, row := range r.Rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\n", row.Tenant.Name, row.Tenant.Pattern, row.Target, row.Steps, row.Result, row.Calls)
+	}
+	return tw.Flush()
+}
+
+// driftCheck plans install, every tenant's registration and every tenant
+// space again: all of them must be empty.
+func (r *Result) driftCheck(ctx context.Context, hub *octopus.Client, install *steps.Install) ([]string, error) {
+	regional, err := octopus.Dial(ctx, octopus.Options{URL: r.Regional.URL(), APIKey: RegionalAPIKey})
+	if err != nil {
+		return nil, fmt.Errorf("connect to regional instance: %w", err)
+	}
+	type check struct {
+		oct  steps.Octopus
+		step steps.Step
+	}
+	checks := []check{{hub, install}}
+	for _, t := range Tenants {
+		checks = append(checks, check{hub, r.register(t)})
+		if t.Pattern == "facade" {
+			continue // its space belongs to create-facade-project, checked by the tenant's run
+		}
+		oct := steps.Octopus(hub)
+		if t.Regional {
+			oct = regional
+		}
+		desc := "Managed by octofleet for tenant " + t.Name + "."
+		checks = append(checks, check{oct, steps.CreateSpace{In: steps.CreateSpaceInput{Name: t.Space, Description: &desc}}})
+	}
+	var drift []string
+	for _, c := range checks {
+		p, err := c.step.Plan(ctx, c.oct)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.step.Name(), err)
+		}
+		for _, ch := range p.Changes {
+			if ch.Action != steps.NoOp {
+				drift = append(drift, fmt.Sprintf("%s: %s %s %q", c.step.Name(), ch.Action, ch.Kind, ch.Name))
+			}
+		}
+	}
+	return drift, nil
+}
+
+// apply plans a step and applies the plan unless it is empty.
+func apply(ctx context.Context, oct steps.Octopus, s steps.Step) (steps.Outputs, error) {
+	p, err := s.Plan(ctx, oct)
+	if err != nil {
+		return nil, err
+	}
+	if p.Empty() {
+		return p.Outputs, nil
+	}
+	return s.Apply(ctx, oct, p)
+}
+
+func countTemplates(i *steps.Install) int {
+	files, err := steps.LoadLibraryTemplates([]string{i.Bundle.TemplatesDir})
+	if err != nil {
+		return 0
+	}
+	return len(files)
+}
+
+func indent(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ") + "\n"
+}
