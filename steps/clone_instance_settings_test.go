@@ -679,6 +679,10 @@ func TestCloneInstanceSettingsBadInputAndConnections(t *testing.T) {
 			edit: func(_ *pair, s *steps.CloneInstanceSettings) { s.In.Target.Server = "http://127.0.0.1:1" }},
 		{name: "unauthorised target", want: "unauthorized",
 			edit: func(_ *pair, s *steps.CloneInstanceSettings) { s.In.Target.APIKey = "API-WRONG0000000000000000000" }},
+		{name: "unreachable source", want: "connect to source instance http://127.0.0.1:1",
+			edit: func(p *pair, s *steps.CloneInstanceSettings) {
+				s.In.Source = &steps.Connection{Server: "http://127.0.0.1:1", APIKey: p.src.emu.APIKey()}
+			}},
 		{name: "unauthorised source", want: "connect to source instance",
 			edit: func(p *pair, s *steps.CloneInstanceSettings) {
 				s.In.Source = &steps.Connection{Server: p.src.emu.URL(), APIKey: "API-WRONG0000000000000000000"}
