@@ -31,3 +31,36 @@ for target in "${targets[@]}"; do
 		-ldflags "-s -w -X 'main.version=$VERSION'" -o "$out" ./cmd/octofleet
 	echo "built $out ($VERSION)"
 done
+
+# Packages for the Octopus built-in feed, named <PackageId>.<Version>.<ext> as
+# the feed expects: dist/octofleet.<version>.tar.gz (Linux workers) and .zip
+# (Windows workers), each holding the binary as "octofleet" (what the step
+# templates run) and the runbook JSON. `octofleet install --package FILE`
+# uploads one; without --package, install packages the running binary.
+pkgversion="${VERSION#v}"
+if ! [[ "$pkgversion" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
+	pkgversion="0.0.0-dev" # the feed takes semantic versions only
+fi
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+for target in "${targets[@]}"; do
+	case "$target" in
+	linux/amd64) bin="dist/octofleet_linux_amd64" ext=tar.gz ;;
+	windows/amd64) bin="dist/octofleet_windows_amd64.exe" ext=zip ;;
+	*) continue ;;
+	esac
+	rm -rf "${stage:?}"/* && mkdir -p "$stage/runbooks"
+	cp "$bin" "$stage/octofleet${bin##*amd64}"
+	cp -r runbooks/step-templates runbooks/octofleet-project.json "$stage/runbooks/"
+	out="$PWD/dist/octofleet.$pkgversion.$ext"
+	rm -f "$out"
+	if [ "$ext" = tar.gz ]; then
+		tar -C "$stage" --owner=0 --group=0 --mtime=@0 --sort=name -czf "$out" .
+	elif command -v zip >/dev/null; then
+		(cd "$stage" && zip -qrX "$out" .)
+	else
+		echo "zip not found: skipped $out" >&2
+		continue
+	fi
+	echo "packaged $out"
+done
