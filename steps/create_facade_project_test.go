@@ -109,7 +109,9 @@ func TestCreateFacadeProjectConverges(t *testing.T) {
 				t.Errorf("first plan (-want +got):\n%s", diff)
 			}
 			noSecret(t, "plan", first)
+			f.emu.ResetRequests()
 			out := mustApply(t, step, f.oct, first)
+			t.Logf("first apply: %d requests, %d writes", len(f.emu.Requests()), len(f.emu.Writes()))
 			noSecret(t, "outputs", out)
 			spaceID := f.spaceID(t, "Acme")
 			if out[steps.OutputSpaceID] != spaceID || out[steps.OutputProjectID] == "" || (tc.runbook && out[steps.OutputRunbookID] == "") {
@@ -125,6 +127,7 @@ func TestCreateFacadeProjectConverges(t *testing.T) {
 			if w := f.emu.Writes(); len(w) != 0 {
 				t.Errorf("a re-run wrote %q", w)
 			}
+			t.Logf("no-op re-run (plan and apply): %d requests", len(f.emu.Requests()))
 			if again[steps.OutputProjectID] != out[steps.OutputProjectID] {
 				t.Errorf("re-run outputs = %v, first = %v", again, out)
 			}
