@@ -1,9 +1,9 @@
 package emulator
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,13 +117,14 @@ func (d dictionary) sorted() []variable {
 	return out
 }
 
-// substitution matches #{...}; "##{" escapes a literal "#{".
-var substitution = regexp.MustCompile(`##\{|#\{([^{}]*)\}`)
-
-// expand replaces #{Name} with the variable's value, evaluating references
-// inside values too. Names the dictionary does not know, and expressions the
-// emulator does not evaluate (#{if}, #{each}, filters), are left as they
-// are, as Octopus leaves unknown variables.
+// expand evaluates Octopus's template syntax (Octostache) in s:
+// #{Name} is the variable's value, evaluated in turn; #{Name | Filter}
+// applies ToLower, ToUpper, Trim, JsonEscape or Base64Encode; #{if Name},
+// #{unless Name}, #{else}, #{/if} and #{/unless} select text (with
+// "Name == \"x\"" and "Name != \"x\"" comparisons); "##{" is a literal
+// "#{". Names the dictionary does not know, and expressions the emulator
+// does not evaluate (#{each}, other filters), are left as they are, as
+// Octopus leaves unknown variables.
 func (d dictionary) expand(s string) string { return d.expandDepth(s, 0) }
 
 // maxDepth bounds nested references (a variable referring to itself).
@@ -133,20 +134,160 @@ func (d dictionary) expandDepth(s string, depth int) string {
 	if !strings.Contains(s, "#{") {
 		return s
 	}
-	return substitution.ReplaceAllStringFunc(s, func(m string) string {
-		if m == "##{" {
-			return "#{"
+	var b strings.Builder
+	d.render(&b, parseTemplate(s), depth)
+	return b.String()
+}
+
+// tmplNode is one piece of a parsed template.
+type tmplNode struct {
+	text  string // literal text
+	expr  string // the inside of #{...} for a substitution ("" for text)
+	raw   string // the substitution as written, for unknown names
+	cond  string // the condition of an if/unless block
+	neg   bool   // unless
+	block bool
+	then  []tmplNode
+	els   []tmplNode
+}
+
+// parseTemplate splits a template into text, substitutions and blocks. A
+// block left open at the end is closed there.
+func parseTemplate(s string) []tmplNode {
+	type frame struct {
+		node   *tmplNode
+		inElse bool
+	}
+	var root []tmplNode
+	var stack []frame
+	add := func(n tmplNode) {
+		if len(stack) == 0 {
+			root = append(root, n)
+			return
 		}
-		name := strings.TrimSpace(m[2 : len(m)-1])
-		v, ok := d[strings.ToLower(name)]
-		if !ok {
-			return m
+		top := stack[len(stack)-1]
+		if top.inElse {
+			top.node.els = append(top.node.els, n)
+		} else {
+			top.node.then = append(top.node.then, n)
 		}
-		if depth >= maxDepth {
-			return v.Value
+	}
+	closeBlock := func() {
+		n := *stack[len(stack)-1].node
+		stack = stack[:len(stack)-1]
+		add(n)
+	}
+	for s != "" {
+		i := strings.Index(s, "#{")
+		if i < 0 {
+			add(tmplNode{text: s})
+			break
 		}
-		return d.expandDepth(v.Value, depth+1)
-	})
+		if i > 0 && s[i-1] == '#' {
+			add(tmplNode{text: s[:i-1] + "#{"})
+			s = s[i+2:]
+			continue
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			add(tmplNode{text: s})
+			break
+		}
+		if i > 0 {
+			add(tmplNode{text: s[:i]})
+		}
+		raw := s[i : i+j+1]
+		inner := strings.TrimSpace(raw[2 : len(raw)-1])
+		s = s[i+j+1:]
+		word, rest, _ := strings.Cut(inner, " ")
+		switch {
+		case word == "if" || word == "unless":
+			stack = append(stack, frame{node: &tmplNode{block: true, cond: strings.TrimSpace(rest), neg: word == "unless"}})
+		case inner == "else" && len(stack) > 0:
+			stack[len(stack)-1].inElse = true
+		case (inner == "/if" || inner == "/unless") && len(stack) > 0:
+			closeBlock()
+		default:
+			add(tmplNode{expr: inner, raw: raw})
+		}
+	}
+	for len(stack) > 0 {
+		closeBlock()
+	}
+	return root
+}
+
+func (d dictionary) render(b *strings.Builder, nodes []tmplNode, depth int) {
+	for _, n := range nodes {
+		switch {
+		case n.block:
+			if d.truthy(n.cond, depth) != n.neg {
+				d.render(b, n.then, depth)
+			} else {
+				d.render(b, n.els, depth)
+			}
+		case n.expr != "":
+			v, ok := d.evaluate(n.expr, depth)
+			if !ok {
+				v = n.raw
+			}
+			b.WriteString(v)
+		default:
+			b.WriteString(n.text)
+		}
+	}
+}
+
+// evaluate returns the value of "Name" or "Name | Filter | ...".
+func (d dictionary) evaluate(expr string, depth int) (string, bool) {
+	parts := strings.Split(expr, "|")
+	v, ok := d[strings.ToLower(strings.TrimSpace(parts[0]))]
+	if !ok {
+		return "", false
+	}
+	out := v.Value
+	if depth < maxDepth {
+		out = d.expandDepth(v.Value, depth+1)
+	}
+	for _, f := range parts[1:] {
+		switch strings.ToLower(strings.TrimSpace(f)) {
+		case "tolower":
+			out = strings.ToLower(out)
+		case "toupper":
+			out = strings.ToUpper(out)
+		case "trim":
+			out = strings.TrimSpace(out)
+		case "jsonescape":
+			q, _ := json.Marshal(out) // a string always encodes
+			out = string(q[1 : len(q)-1])
+		case "base64encode":
+			out = base64.StdEncoding.EncodeToString([]byte(out))
+		default:
+			return "", false
+		}
+	}
+	return out, true
+}
+
+// truthy evaluates an #{if} condition: a variable whose value is not empty,
+// "0", "false", "no" or "off", or a comparison with a quoted string.
+func (d dictionary) truthy(cond string, depth int) bool {
+	for _, op := range []string{"!=", "=="} {
+		if l, r, ok := strings.Cut(cond, op); ok {
+			v, _ := d.evaluate(strings.TrimSpace(l), depth)
+			want := strings.Trim(strings.TrimSpace(r), `"`)
+			return (v == want) == (op == "==")
+		}
+	}
+	v, ok := d.evaluate(cond, depth)
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "0", "false", "no", "off":
+		return false
+	}
+	return true
 }
 
 // secrets returns the values of the sensitive variables.
