@@ -266,13 +266,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *Request) int {
+	// answer accounts the request before the client can see the answer:
+	// a client that got its response finds the request in Requests().
+	answer := func(status int, write func()) int {
+		rec.Status = status
+		s.account(*rec)
+		rec.accounted = true
+		write()
+		return status
+	}
 	fail := func(err error) int {
-		writeError(w, err)
+		status := http.StatusInternalServerError
 		var ae *apiError
 		if errors.As(err, &ae) {
-			return ae.Status
+			status = ae.Status
 		}
-		return http.StatusInternalServerError
+		return answer(status, func() { writeError(w, err) })
 	}
 	if d := s.opts.Faults.Latency; d > 0 {
 		select {
@@ -357,13 +366,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *Request) int
 		}
 	}()
 	if s.faults.dropped(r.Method, r.URL.Path) {
-		// Accounted before the connection closes: a client that saw the
-		// drop finds the request in Requests().
-		rec.Status = 0
-		s.account(*rec)
-		rec.accounted = true
-		dropConnection(w)
-		return 0
+		return answer(0, func() { dropConnection(w) })
 	}
 	if err != nil {
 		return fail(err)
@@ -373,11 +376,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *Request) int
 		status = http.StatusOK
 	}
 	if raw, ok := out.(rawAnswer); ok {
-		raw.write(w, status)
-		return status
+		return answer(status, func() { raw.write(w, status) })
 	}
-	writeJSON(w, status, out)
-	return status
+	return answer(status, func() { writeJSON(w, status, out) })
 }
 
 // rawAnswer is a handler answer that is not JSON (a task's text log, a
