@@ -37,7 +37,7 @@ type pair struct {
 	backup   string
 }
 
-func newPair(t *testing.T) *pair {
+func newPair(t testing.TB) *pair {
 	t.Helper()
 	p := &pair{src: newFixture(t), tgt: newFixture(t), backup: t.TempDir()}
 	// Shift the target's IDs.
@@ -71,7 +71,7 @@ func newPair(t *testing.T) *pair {
 }
 
 // seedSource configures every setting group on the source.
-func (p *pair) seedSource(t *testing.T) {
+func (p *pair) seedSource(t testing.TB) {
 	t.Helper()
 	s := p.src
 	secret := func(v string) map[string]any { return map[string]any{"HasValue": true, "NewValue": v} }
@@ -157,7 +157,7 @@ func (p *pair) step(in steps.CloneInstanceSettingsInput) *steps.CloneInstanceSet
 }
 
 // clone plans and applies one run and returns the plan and outputs.
-func (p *pair) clone(t *testing.T, in steps.CloneInstanceSettingsInput) (steps.Plan, steps.Outputs) {
+func (p *pair) clone(t testing.TB, in steps.CloneInstanceSettingsInput) (steps.Plan, steps.Outputs) {
 	t.Helper()
 	s := p.step(in)
 	plan := mustPlan(t, s, p.src.oct)
@@ -720,5 +720,42 @@ func TestCloneInstanceSettingsBadInputAndConnections(t *testing.T) {
 				t.Errorf("backup written: %v", entries)
 			}
 		})
+	}
+}
+
+// BenchmarkCloneInstanceSettingsAPICost reports the requests of a first
+// clone of every group and of the no-op re-run (go test ./steps -run '^$'
+// -bench CloneInstanceSettingsAPICost -benchtime 3x).
+func BenchmarkCloneInstanceSettingsAPICost(b *testing.B) {
+	count := func(p *pair) (srcReads, tgtReads, tgtWrites int) {
+		for _, r := range p.src.emu.Requests() {
+			if r.Method == http.MethodGet {
+				srcReads++
+			}
+		}
+		for _, r := range p.tgt.emu.Requests() {
+			if r.Method == http.MethodGet {
+				tgtReads++
+			} else {
+				tgtWrites++
+			}
+		}
+		return
+	}
+	in := steps.CloneInstanceSettingsInput{Secrets: suppliedSecrets, TeamMembership: true}
+	for b.Loop() {
+		p := newPair(b)
+		p.clone(b, in)
+		sr, tr, tw := count(p)
+		b.ReportMetric(float64(sr), "source-reads/first")
+		b.ReportMetric(float64(tr), "target-reads/first")
+		b.ReportMetric(float64(tw), "target-writes/first")
+		p.src.emu.ResetRequests()
+		p.tgt.emu.ResetRequests()
+		p.clone(b, in)
+		sr, tr, tw = count(p)
+		b.ReportMetric(float64(sr), "source-reads/rerun")
+		b.ReportMetric(float64(tr), "target-reads/rerun")
+		b.ReportMetric(float64(tw), "target-writes/rerun")
 	}
 }
