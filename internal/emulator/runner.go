@@ -308,7 +308,7 @@ func (r *runner) execute(ctx context.Context, j *job) (state, message string, wa
 		j.log.add("Fatal", "The task was canceled.", s.now())
 		return taskCanceled, "The task was canceled.", warnings
 	case failed:
-		msg := "The " + p.what + " failed because one or more steps failed. " + failure
+		msg := "The " + p.what + " failed because one or more steps failed: " + failure
 		j.log.add("Fatal", msg, s.now())
 		return taskFailed, msg, true
 	}

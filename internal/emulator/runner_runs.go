@@ -227,8 +227,10 @@ func runbookRunCreated(c *Call, d Doc) error {
 }
 
 // promptedValues returns the values of prompted variables a body carries:
-// FormValues by name, and the command form's "variables" (kept by the
-// command handlers in FormValues too).
+// FormValues, and the command form's "variables" (which the command
+// handlers pass as FormValues). The real server keys FormValues by the
+// prompted variable's control ID; the emulator takes the keys as variable
+// names.
 func promptedValues(d Doc) map[string]string {
 	out := map[string]string{}
 	fv, _ := d["FormValues"].(map[string]any)
