@@ -294,6 +294,10 @@ func (r *runner) execute(ctx context.Context, j *job) (state, message string, wa
 		case stepFailed:
 			stepLog.setStatus("Failed", s.now())
 			failed = true
+			// Later steps see why, as on the real server (Failure and
+			// Variable run conditions use these).
+			outputs.set("Octopus.Deployment.Error", failure, false)
+			outputs.set("Octopus.Deployment.ErrorDetail", failure, false)
 		case stepWarned:
 			stepLog.setStatus("SuccessWithWarning", s.now())
 		default:

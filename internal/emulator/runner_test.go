@@ -292,6 +292,12 @@ func TestRunbookRunFailure(t *testing.T) {
 		step("After success", "", script("After success", `echo "should not run"`)),
 		step("On failure", "Failure", script("On failure", `echo "cleaning up"`)),
 		step("Always", "Always", script("Always", `echo "always runs"`)),
+		map[string]any{"Name": "Report", "Condition": "Variable", "Properties": map[string]any{
+			"Octopus.Step.ConditionVariableExpression": "#{if Octopus.Deployment.Error}true#{/if}",
+		}, "Actions": []any{script("Report", `echo "reporting: #{Octopus.Deployment.Error}"`)}},
+		map[string]any{"Name": "Never", "Condition": "Variable", "Properties": map[string]any{
+			"Octopus.Step.ConditionVariableExpression": "#{unless Octopus.Deployment.Error}true#{/unless}",
+		}, "Actions": []any{script("Never", `echo "never runs"`)}},
 	)
 	taskID := w.run(t, s, rb, false)
 	task := finished(t, s, taskID)
@@ -302,13 +308,14 @@ func TestRunbookRunFailure(t *testing.T) {
 		t.Errorf("ErrorMessage %q lacks the exit code", msg)
 	}
 	lines := detailLines(t, s, taskID)
-	for _, want := range []string{"Info: about to fail", "Info: cleaning up", "Info: always runs", "Verbose: Skipped: a previous step failed."} {
+	for _, want := range []string{"Info: about to fail", "Info: cleaning up", "Info: always runs", "Verbose: Skipped: a previous step failed.",
+		"Info: reporting: the remote script failed with exit code 3"} {
 		if !contains(lines, want) {
 			t.Errorf("log lacks %q:\n%s", want, strings.Join(lines, "\n"))
 		}
 	}
-	if contains(lines, "should not run") {
-		t.Errorf("a Success-conditioned step ran after a failure")
+	if contains(lines, "should not run") || contains(lines, "never runs") {
+		t.Errorf("a step ran against its run condition:\n%s", strings.Join(lines, "\n"))
 	}
 }
 
@@ -533,9 +540,19 @@ func TestPackagesExtractedForScripts(t *testing.T) {
 			}, "\n"), func(a map[string]any) {
 				a["Packages"] = []any{map[string]any{"Name": "tool", "PackageId": "My.Tool", "FeedId": "feeds-builtin", "Properties": map[string]any{"Extract": "True"}}}
 			})))
+			inPackage := w.run(t, s, w.runbook(t, s, "Script in package", step("Run", "", script("Run", "", func(a map[string]any) {
+				a["Properties"] = map[string]any{
+					"Octopus.Action.Script.Syntax": "Bash", "Octopus.Action.Script.ScriptSource": "Package",
+					"Octopus.Action.Script.ScriptFileName": "bin/tool.sh", "Octopus.Action.Script.ScriptParameters": "from-#{Octopus.Environment.Name}",
+				}
+				a["Packages"] = []any{map[string]any{"Name": "", "PackageId": "My.Tool", "FeedId": "feeds-builtin"}}
+			}))), false)
 			taskID := w.run(t, s, rb, false)
 			if task := finished(t, s, taskID); task["State"] != "Success" {
 				t.Fatalf("task %v: %v", task["State"], detailLines(t, s, taskID))
+			}
+			if lines := detailLines(t, s, inPackage); !contains(lines, "Info: tool says from-Production") {
+				t.Errorf("script in package: %s", strings.Join(lines, "\n"))
 			}
 			lines := detailLines(t, s, taskID)
 			for _, want := range []string{"Info: tool says hello", "Info: version two", "Info: version=2.0.0"} {
