@@ -396,9 +396,12 @@ func (s Trigger) abandon(ctx context.Context, oct Octopus, taskID string, last T
 // logWriter copies task log lines to w once each: a line is identified by
 // its activity and its position there, and an activity's lines only ever
 // grow, so the highest position written per activity is all it remembers.
+// A line from another activity than the previous one is preceded by that
+// activity's name ("== Step 1: Hello ==").
 type logWriter struct {
 	w    io.Writer
 	seen map[string]int
+	last string // the activity of the last line written
 }
 
 func (l *logWriter) write(lines []TaskLogLine) error {
@@ -408,6 +411,10 @@ func (l *logWriter) write(lines []TaskLogLine) error {
 			continue
 		}
 		l.seen[ln.Activity] = ln.Number
+		if ln.Activity != l.last && ln.ActivityName != "" {
+			b.WriteString("== " + neutralise(ln.ActivityName) + " ==\n")
+		}
+		l.last = ln.Activity
 		prefix := ""
 		switch ln.Category {
 		case "", "Info", "Highlight":
