@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/client"
@@ -32,6 +33,11 @@ import (
 )
 
 var _ steps.Octopus = (*Client)(nil)
+
+// newClientMu serialises client.NewClient: it builds its User-Agent with
+// api.GetUserAgentString, which writes a package variable of the SDK
+// (pkg/services/api/api.go), so parallel dials race.
+var newClientMu sync.Mutex
 
 // Options configure Dial. URL and APIKey are required; the rest have defaults.
 type Options struct {
@@ -127,7 +133,9 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		return nil, fmt.Errorf("connect to %s: %w", u.Redacted(), err)
 	}
 	sdkURL := *u // NewClient appends "/" to the path of the URL it is given
+	newClientMu.Lock()
 	sdk, err := client.NewClient(hc, &sdkURL, opts.APIKey, "")
+	newClientMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", u.Redacted(), normalize(err))
 	}

@@ -109,7 +109,9 @@ func TestSDKErrorShapesAgainstEmulator(t *testing.T) {
 	if _, err := environments.Add(c.sdk, &environments.Environment{Name: "Dup", SpaceID: space}); err != nil {
 		t.Fatalf("add environment: %v", err)
 	}
-	if _, err := c.sdk.Spaces.Add(spaces.NewSpace("Dup Space")); err != nil {
+	dup := spaces.NewSpace("Dup Space")
+	dup.SpaceManagersTeamMembers = []string{mustCurrentUser(t, c).ID}
+	if _, err := c.sdk.Spaces.Add(dup); err != nil {
 		t.Fatalf("add space: %v", err)
 	}
 	call := func(f func() error) error { return normalize(f()) }
@@ -126,7 +128,7 @@ func TestSDKErrorShapesAgainstEmulator(t *testing.T) {
 			_, err := environments.Add(c.sdk, &environments.Environment{Name: "Dup", SpaceID: space})
 			return err
 		}), steps.ErrConflict},
-		{"legacy duplicate name", call(func() error { _, err := c.sdk.Spaces.Add(spaces.NewSpace("Dup Space")); return err }), steps.ErrConflict},
+		{"legacy duplicate name", call(func() error { _, err := c.sdk.Spaces.Add(dup); return err }), steps.ErrConflict},
 		{"newclient 500", func() error {
 			emu.FailNext(http.MethodGet, "/api/spaces", http.StatusInternalServerError, 10)
 			return call(func() error { _, err := spaces.GetByID(c.sdk, space); return err })

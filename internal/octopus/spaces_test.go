@@ -20,7 +20,8 @@ func TestSpaceManagersTeamHidden(t *testing.T) {
 	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
 	ctx := t.Context()
 
-	sp, err := c.CreateSpace(ctx, steps.Space{Name: "Team A", Description: "A", TaskQueueStopped: true})
+	me := mustCurrentUser(t, c)
+	sp, err := c.CreateSpace(ctx, steps.Space{Name: "Team A", Description: "A", TaskQueueStopped: true, ManagerUserIDs: []string{me.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestCreateOnceNoDuplicates(t *testing.T) {
 	emu := emulatortest.New(t)
 	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
 	ctx := t.Context()
-	sp, err := c.CreateSpace(ctx, steps.Space{Name: "Team A"})
+	sp, err := c.CreateSpace(ctx, steps.Space{Name: "Team A", ManagerUserIDs: []string{mustCurrentUser(t, c).ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,4 +141,15 @@ func TestCreateOnceNoDuplicates(t *testing.T) {
 			t.Errorf("%s: %d → %d items, want exactly one more", tc.name, before, after)
 		}
 	}
+}
+
+// mustCurrentUser returns the API key's user: Octopus refuses a space without
+// a manager (OctopusDeploy/Issues#9643), so test spaces name this one.
+func mustCurrentUser(t *testing.T, c *Client) steps.User {
+	t.Helper()
+	me, err := c.CurrentUser(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return me
 }

@@ -347,8 +347,8 @@ func TestCreateOnceDoesNotDuplicate(t *testing.T) {
 	}
 }
 
-// retryAfterHeader sets Retry-After on 429 answers that lack one, as the real
-// server always sends it; the emulator's FailNext does not. It only decorates.
+// retryAfterHeader replaces the Retry-After of 429 answers with the value the
+// test wants (the emulator's FailNext always sends "1"). It only decorates.
 type retryAfterHeader struct {
 	base  http.RoundTripper
 	value func() string
@@ -360,7 +360,7 @@ type retryAfterHeader struct {
 func (r *retryAfterHeader) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := r.base.RoundTrip(req)
 	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
-		if resp.Header.Get("Retry-After") == "" && r.value != nil {
+		if r.value != nil {
 			resp.Header.Set("Retry-After", r.value())
 		}
 		r.mu.Lock()
