@@ -32,6 +32,7 @@ type ValidationError struct {
 	Issues []string
 }
 
+// Error lists the issues, one per line.
 func (e *ValidationError) Error() string {
 	return "invalid input:\n  " + strings.Join(e.Issues, "\n  ") // kong prefixes the step's name
 }

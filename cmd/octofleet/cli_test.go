@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -89,6 +90,33 @@ func TestVersionNeverDials(t *testing.T) {
 			}
 			h.assertUntouched(t)
 		})
+	}
+}
+
+// TestGlobalsReachDial: the connection flags arrive at the dial provider,
+// and a dial failure is a plain failure (exit 1) that does not print the key.
+func TestGlobalsReachDial(t *testing.T) {
+	t.Parallel()
+	var got Globals
+	var out, errs bytes.Buffer
+	code := execute(t.Context(),
+		[]string{"--server", "https://octopus.example", "--api-key", "API-SECRET0000", "--space", "Ops", "--rate-limit", "120", "create-space", "--name", "Acme"},
+		strings.NewReader(""), &out, &errs,
+		func(_ context.Context, g *Globals, log *slog.Logger) (steps.Octopus, error) {
+			got = *g
+			if log == nil {
+				t.Error("no logger bound")
+			}
+			return nil, errors.New("connect to octopus: refused")
+		})
+	if code != exitFailure || !strings.Contains(errs.String(), "connect to octopus: refused") || out.Len() != 0 {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errs.String())
+	}
+	if got.Server != "https://octopus.example" || got.APIKey != "API-SECRET0000" || got.Space != "Ops" || got.RateLimit != 120 {
+		t.Errorf("dial got %+v", got)
+	}
+	if strings.Contains(errs.String(), "API-SECRET0000") {
+		t.Errorf("the API key leaked: %s", errs.String())
 	}
 }
 
