@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -17,8 +16,6 @@ import (
 	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 	"github.com/octofleet/octofleet/steps"
 )
-
-var sdkDialMu sync.Mutex
 
 // harness runs octofleet in-process against its own emulator, with the real
 // adapter, and counts how often the Octopus client was dialled.
@@ -52,12 +49,6 @@ func (h *harness) runRaw(t *testing.T, stdin string, args ...string) result {
 	code := execute(t.Context(), args, strings.NewReader(stdin), &out, &errs,
 		func(ctx context.Context, g *Globals, log *slog.Logger) (steps.Octopus, error) {
 			h.dials.Add(1)
-			// go-octopusdeploy v2.115.0's client.NewClient writes a package
-			// variable (api.GetUserAgentString sets api.version), a data race
-			// when parallel tests dial at once. One process dials once, so
-			// only the tests serialise it until internal/octopus.Dial does.
-			sdkDialMu.Lock()
-			defer sdkDialMu.Unlock()
 			return dialOctopus(ctx, g, log)
 		})
 	r := result{code: code, stdout: out.String(), stderr: errs.String()}
