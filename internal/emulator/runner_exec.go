@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,16 +97,14 @@ func (r *runner) runAction(ctx context.Context, j *job, st planStep, a planActio
 		script = vars.expand(prop("Octopus.Action.Script.ScriptBody"))
 	}
 
-	secrets := vars.secrets()
 	out := &scriptOutput{log: log, now: s.now, category: "Info", outputs: outputs, action: a.name, step: st.name}
-	out.setSecrets(secrets)
+	out.setSecrets(vars.secrets())
 	code, err := runBash(ctx, work, vars, script, args, out)
-	out.flush()
 	if err != nil {
 		return actionResult{err: err, warned: out.warned}
 	}
 	if ctx.Err() != nil {
-		return actionResult{err: ctx.Err(), warned: out.warned}
+		return actionResult{err: errors.New("the script was stopped: the task was canceled or timed out"), warned: out.warned}
 	}
 	if code != 0 {
 		return actionResult{err: fmt.Errorf("the remote script failed with exit code %d", code), warned: true}
@@ -164,14 +163,46 @@ func runBash(ctx context.Context, dir string, vars dictionary, script string, ar
 	cmd := exec.CommandContext(ctx, "bash", append([]string{scriptFile}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-	cmd.Stdout = &lineWriter{emit: func(l string) { out.line(l, false) }}
-	cmd.Stderr = &lineWriter{emit: func(l string) { out.line(l, true) }}
 	setProcessGroup(cmd)
 	cmd.Cancel = func() error { return killProcessGroup(cmd) }
-	cmd.WaitDelay = 2 * time.Second
-	err := cmd.Run()
-	cmd.Stdout.(*lineWriter).flush()
-	cmd.Stderr.(*lineWriter).flush()
+	// The output goes through pipes of our own rather than exec's copying,
+	// so that Wait returns when the script ends even if something it left
+	// in the background still holds the pipes; that is then killed.
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return 0, fmt.Errorf("run bash: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		return 0, errors.Join(fmt.Errorf("run bash: %w", err), outR.Close(), outW.Close())
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+	startErr := cmd.Start()
+	// The child has its own copies of the write ends now.
+	closeErr := errors.Join(outW.Close(), errW.Close())
+	if startErr != nil {
+		return 0, errors.Join(fmt.Errorf("run bash: %w", startErr), closeErr, outR.Close(), errR.Close())
+	}
+	var wg sync.WaitGroup
+	copyLines := func(r *os.File, stderr bool) {
+		defer wg.Done()
+		w := &lineWriter{emit: func(l string) { out.line(l, stderr) }}
+		_, err := io.Copy(w, r)
+		w.flush()
+		if err != nil {
+			out.log.add("Warning", "The rest of the script's output could not be read: "+err.Error(), out.now())
+		}
+	}
+	wg.Add(2)
+	go copyLines(outR, false)
+	go copyLines(errR, true)
+	err = cmd.Wait()
+	// Whatever the script left running in the background goes with it.
+	reapErr := reapProcessGroup(cmd)
+	wg.Wait()
+	if cerr := errors.Join(closeErr, outR.Close(), errR.Close(), reapErr); cerr != nil {
+		return 0, fmt.Errorf("run bash: %w", cerr)
+	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -244,8 +275,6 @@ func (o *scriptOutput) mask(s string) string {
 	}
 	return s
 }
-
-func (o *scriptOutput) flush() {}
 
 // serviceMessage matches ##octopus[name attr='value' ...].
 var (

@@ -3,6 +3,7 @@
 package emulator
 
 import (
+	"errors"
 	"os/exec"
 	"syscall"
 )
@@ -19,4 +20,17 @@ func killProcessGroup(cmd *exec.Cmd) error {
 		return nil
 	}
 	return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+}
+
+// reapProcessGroup kills what is left of the script's process group after
+// the script ended; a group that is already gone is fine.
+func reapProcessGroup(cmd *exec.Cmd) error {
+	if cmd.Process == nil {
+		return nil
+	}
+	err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if errors.Is(err, syscall.ESRCH) || errors.Is(err, syscall.EPERM) {
+		return nil
+	}
+	return err
 }

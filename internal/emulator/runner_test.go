@@ -837,3 +837,16 @@ func TestCloseCancelsTasks(t *testing.T) {
 		}
 	}
 }
+
+func TestBackgroundProcessesDoNotHoldTheTask(t *testing.T) {
+	t.Parallel()
+	s := emulatortest.New(t)
+	w := newWorld(t, s)
+	// The background sleep keeps stdout open far beyond finished's deadline:
+	// the task ends only because the runner kills the script's process group.
+	rb := w.runbook(t, s, "Leaves a child", step("Spawn", "", script("Spawn", `sleep 300 & echo "spawned"`)))
+	taskID := w.run(t, s, rb, false)
+	if task := finished(t, s, taskID); task["State"] != "Success" || !contains(detailLines(t, s, taskID), "Info: spawned") {
+		t.Errorf("task %v: %v", task["State"], detailLines(t, s, taskID))
+	}
+}
