@@ -160,6 +160,7 @@ func TestBadUsageExits80(t *testing.T) {
 	}{
 		{"unknown flag", []string{"--nope", "version"}, []string{"unknown flag --nope", `Run "octofleet --help"`}},
 		{"unknown command", []string{"nosuch"}, []string{"unexpected argument nosuch"}},
+		{"no command", nil, []string{`expected one of "create-space"`, `Run "octofleet --help"`}},
 		{"bad output", []string{"--output", "xml", "version"}, []string{"--output"}},
 		{"bad log level", []string{"--log-level", "loud", "version"}, []string{"--log-level"}},
 		{"negative rate limit", []string{"--rate-limit", "-1", "version"}, []string{"--rate-limit"}},
