@@ -152,7 +152,13 @@ func Package(binary []byte, version string) (*steps.PackageFile, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	// Stored, not compressed: compressing the binary costs seconds on every
+	// install (more under the race detector), while a larger upload costs
+	// little; build.sh's release packages are compressed.
+	zw, err := gzip.NewWriterLevel(&buf, gzip.NoCompression)
+	if err != nil {
+		return nil, err
+	}
 	tw := tar.NewWriter(zw)
 	add := func(name string, mode int64, data []byte) error {
 		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(data)), Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
