@@ -18,7 +18,7 @@ export OCTOPUS_API_KEY
 while IFS='=' read -r param env; do
   [ -n "$param" ] || continue
   value=$(get_octopusvariable "$param")
-  [ -n "$value" ] && export "$env=$value"
+  if [ -n "$value" ]; then export "$env=$value"; fi
 done <<ENVS
 $envs
 ENVS
