@@ -141,8 +141,7 @@ func (s *Install) createAll() []Change {
 	if p := s.Bundle.Package; p != nil {
 		out = append(out, Change{Action: Create, Kind: KindPackage, Name: p.Name})
 	}
-	out = append(out, Change{Action: Create, Kind: KindProject, Name: s.Bundle.Project.Name},
-		Change{Action: Create, Kind: KindProjectVariables, Name: s.Bundle.Project.Name})
+	out = append(out, Change{Action: Create, Kind: KindProject, Name: s.Bundle.Project.Name}, s.newVariables())
 	for _, rb := range s.Bundle.Runbooks {
 		out = append(out, Change{Action: Create, Kind: KindRunbook, Name: rb.Runbook.Name},
 			Change{Action: Create, Kind: KindRunbookProcess, Name: rb.Runbook.Name},
@@ -237,8 +236,7 @@ func (s *Install) planProject(ctx context.Context, oct Octopus, spaceID string, 
 		if _, err := projectFromNames(want, refs); err != nil {
 			return nil, err
 		}
-		pp.changes = append(pp.changes, Change{Action: Create, Kind: KindProject, Name: want.Name})
-		pp.changes = append(pp.changes, Change{Action: Create, Kind: KindProjectVariables, Name: want.Name})
+		pp.changes = append(pp.changes, Change{Action: Create, Kind: KindProject, Name: want.Name}, s.newVariables())
 		for _, rb := range s.Bundle.Runbooks {
 			pp.changes = append(pp.changes, Change{Action: Create, Kind: KindRunbook, Name: rb.Runbook.Name},
 				Change{Action: Create, Kind: KindRunbookProcess, Name: rb.Runbook.Name},
@@ -349,6 +347,18 @@ func withoutSensitive(want, have Process) Process {
 		}
 	}
 	return out
+}
+
+// newVariables is the change that gives a new project its variables.
+func (s *Install) newVariables() Change {
+	c := Change{Action: Create, Kind: KindProjectVariables, Name: s.Bundle.Project.Name, Fields: map[string][2]any{}}
+	for name, v := range s.Bundle.Variables {
+		c.Fields[name] = [2]any{nil, v}
+	}
+	if s.Bundle.SensitiveVariable != "" && s.In.HubAPIKey != "" {
+		c.Fields[s.Bundle.SensitiveVariable] = [2]any{nil, Sensitive}
+	}
+	return c
 }
 
 // planVariables diffs the project's variables octofleet owns.

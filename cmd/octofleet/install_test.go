@@ -66,3 +66,29 @@ func TestInstallNeedsSpace(t *testing.T) {
 		t.Fatalf("exit %d, want %d\n%s", r.code, exitUsage, r.stderr)
 	}
 }
+
+// TestInstallHubAPIKey: the runbooks' API key is written once as a
+// sensitive project variable, kept on re-runs (even with another key, which
+// cannot be compared), replaced with --rotate-secrets, and never printed.
+func TestInstallHubAPIKey(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	const first, second = "API-FIRSTKEY00000000000000", "API-SECONDKEY0000000000000"
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--hub-api-key", first}, "Octofleet.Hub.ApiKey: (sensitive)"},
+		{[]string{"--hub-api-key", second}, "No changes."},
+		{[]string{"--hub-api-key", second, "--rotate-secrets"}, "Octofleet.Hub.ApiKey: (sensitive) → (sensitive)"},
+	}
+	for i, s := range steps {
+		r := h.run(t, "", append([]string{"--space", "Hub", "install", "--no-package"}, s.args...)...)
+		if r.code != 0 || !strings.Contains(r.stdout, s.want) {
+			t.Fatalf("run %d: exit %d, want %q in\n%s\n%s", i, r.code, s.want, r.stdout, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, first) || strings.Contains(r.stdout+r.stderr, second) {
+			t.Fatalf("run %d printed the API key:\n%s", i, r.stdout)
+		}
+	}
+}
