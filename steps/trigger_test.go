@@ -308,3 +308,44 @@ func TestTriggerInputCheck(t *testing.T) {
 		t.Errorf("valid input: %v", err)
 	}
 }
+
+// cancelOn cancels a context as soon as a written chunk contains marker.
+type cancelOn struct {
+	buf    bytes.Buffer // not embedded: its WriteString would bypass Write
+	marker string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), c.marker) {
+		c.cancel()
+	}
+	return c.buf.Write(p)
+}
+
+// TestTriggerStoppedCancelsTheTask: when trigger itself is stopped (the
+// facade's task is canceled), the upstream task is canceled too.
+func TestTriggerStoppedCancelsTheTask(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	m := newManagement(t, f)
+	m.setRunbookScript(t, `echo "waiting for Godot"; sleep 30`, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &cancelOn{marker: "waiting for Godot", cancel: cancel}
+	step := steps.Trigger{In: steps.TriggerInput{Space: mgmtSpace, Project: mgmtProject, Tenant: "Acme", Environment: "Production", Runbook: "Say hello"},
+		Log: log, PollMin: 10 * time.Millisecond, PollMax: 50 * time.Millisecond}
+	plan := mustPlan(t, step, f.oct)
+	out, err := step.Apply(ctx, f.oct, plan)
+	if err == nil || !strings.Contains(err.Error(), "canceled waiting for task") {
+		t.Fatalf("apply error = %v, want canceled; log:\n%s", err, log.buf.String())
+	}
+	if err := f.emu.WaitForTasks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var task map[string]any
+	f.raw(t, http.MethodGet, "/api/tasks/"+out[steps.OutputTaskID], nil, &task)
+	if task["State"] != steps.TaskCanceled {
+		t.Errorf("upstream task state = %v, want Canceled", task["State"])
+	}
+}
