@@ -28,7 +28,7 @@ a summary table and a final drift check. Exits 1 if anything failed.`
 }
 
 // Run runs the demo.
-func (c *demoCmd) Run(ctx context.Context, w io.Writer, log *slog.Logger) error {
+func (c *demoCmd) Run(ctx context.Context, w io.Writer, log *slog.Logger) (err error) {
 	bin := c.Binary
 	if bin == "" {
 		// Under `go run` this is the temporary build of octofleet itself,
@@ -43,7 +43,11 @@ func (c *demoCmd) Run(ctx context.Context, w io.Writer, log *slog.Logger) error 
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	defer res.Close()
+	defer func() {
+		if cerr := res.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("demo: stop the servers: %w", cerr)
+		}
+	}()
 	if c.Keep {
 		fmt.Fprintf(w, "\nThe servers keep running; stop with Ctrl-C.\n  hub:      OCTOPUS_URL=%s OCTOPUS_API_KEY=%s\n  regional: OCTOPUS_URL=%s OCTOPUS_API_KEY=%s\n",
 			res.Hub.URL(), demo.HubAPIKey, res.Regional.URL(), demo.RegionalAPIKey)

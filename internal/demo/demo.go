@@ -232,7 +232,7 @@ func (r *Result) runTenant(ctx context.Context, hub *octopus.Client, t Tenant) R
 			row.Failure, row.Result = fmt.Errorf("runbook %q: %w", name, err), "FAILED: "+name
 			break
 		}
-		row.Steps += steps1(name)
+		row.Steps += runbookSteps(name)
 	}
 	row.Log = logs.String()
 	after := hub.Counts()
@@ -241,8 +241,8 @@ func (r *Result) runTenant(ctx context.Context, hub *octopus.Client, t Tenant) R
 	return row
 }
 
-// steps1 is the number of steps of a runbook of the embedded project.
-func steps1(runbook string) int {
+// runbookSteps is the number of steps of a runbook of the embedded project.
+func runbookSteps(runbook string) int {
 	p, err := runbooks.EmbeddedProject()
 	if err != nil {
 		return 0
