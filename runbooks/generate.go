@@ -5,11 +5,14 @@ import (
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/octofleet/octofleet/schemas"
 	"github.com/octofleet/octofleet/scripts"
+	"github.com/octofleet/octofleet/steps"
 )
 
 // Fixed metadata of every generated file. ExportedAt is a constant, not the
@@ -131,13 +134,68 @@ var extras = map[string][]extra{
 	},
 }
 
-// examples are the default input documents of the templates; a step not
-// listed here gets its required string properties set from the tenant name.
-var examples = map[string]string{
-	"seed-templates":            "{\n  \"targetSpace\": \"{{ .Tenant.Name }}\",\n  \"source\": {\"space\": \"#{Octopus.Space.Name}\"}\n}",
-	"clone-instance-settings":   "{}",
-	"restore-instance-settings": "{\n  \"from\": \"\"\n}",
-	"trigger":                   "{\n  \"project\": \"\",\n  \"tenant\": \"{{ .Tenant.Name }}\",\n  \"environment\": \"\"\n}",
+// inputs are the steps' input types. Their fields that kong turns into
+// flags (scalars and string lists) become the template's field parameters;
+// a step not listed here takes its input from the Input parameter only.
+var inputs = map[string]any{
+	"create-space":              steps.CreateSpaceInput{},
+	"seed-templates":            steps.SeedTemplatesInput{},
+	"clone-instance-settings":   steps.CloneInstanceSettingsInput{},
+	"restore-instance-settings": steps.RestoreInstanceSettingsInput{},
+	"register-tenant":           steps.RegisterTenantInput{},
+	"trigger":                   steps.TriggerInput{},
+}
+
+// fieldFlag is a top-level input property that has a flag.
+type fieldFlag struct {
+	flag string
+	kind string // "" (a value), "bool" or "list"
+}
+
+// fieldFlags maps the JSON names of in's top-level fields to their flags,
+// named the way kong names them: the name tag, else the field name in
+// kebab case.
+func fieldFlags(in any) map[string]fieldFlag {
+	out := map[string]fieldFlag{}
+	t := reflect.TypeOf(in)
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" || f.Anonymous || f.Tag.Get("kong") == "-" || f.Tag.Get("embed") != "" {
+			continue
+		}
+		flag := f.Tag.Get("name")
+		if flag == "" {
+			flag = kebab(f.Name)
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case ft.Kind() == reflect.Bool:
+			out[name] = fieldFlag{flag: "--" + flag, kind: "bool"}
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.String:
+			out[name] = fieldFlag{flag: "--" + flag, kind: "list"}
+		case ft.Kind() == reflect.String || ft.Kind() == reflect.Int:
+			out[name] = fieldFlag{flag: "--" + flag}
+		}
+	}
+	return out
+}
+
+// kebab turns a Go field name into kong's default flag name: ManagerTeams ->
+// manager-teams, APIKey -> api-key.
+func kebab(s string) string {
+	r := []rune(s)
+	var b strings.Builder
+	for i, c := range r {
+		if unicode.IsUpper(c) && i > 0 && (unicode.IsLower(r[i-1]) || (i+1 < len(r) && unicode.IsLower(r[i+1]))) {
+			b.WriteByte('-')
+		}
+		b.WriteRune(unicode.ToLower(c))
+	}
+	return b.String()
 }
 
 // schemaDoc is the part of a step's JSON schema the generator reads.
@@ -152,6 +210,8 @@ type schemaProp struct {
 	Type        any    `json:"type"`
 	Title       string `json:"title"`
 	Description string `json:"description"`
+	Enum        []any  `json:"enum"`
+	Default     any    `json:"default"`
 }
 
 // Title turns a step name into its title: create-space -> Create Space.
@@ -196,35 +256,63 @@ func stepTemplate(step string) (StepTemplate, error) {
 	sort.Strings(props)
 	var help strings.Builder
 	fmt.Fprintf(&help, "The `octofleet %s` input document, JSON or YAML (schema: schemas/%s.schema.json). "+
-		"Go templates in names see `{{ .Tenant.Name }}`, `{{ .Tenant.Tags }}` and `{{ .Vars.k }}`. Properties:", step, step)
+		"When given, it replaces the field parameters. Go templates in names see `{{ .Tenant.Name }}`, `{{ .Tenant.Tags }}` and `{{ .Vars.k }}`. Properties:", step, step)
 	for _, k := range props {
 		fmt.Fprintf(&help, "\n- `%s`: %s", k, firstSentence(sd.Properties[k].Description))
 	}
-	example, ok := examples[step]
-	if !ok {
-		doc := map[string]string{}
-		for _, r := range sd.Required {
-			if t, _ := sd.Properties[r].Type.(string); t == "string" {
-				doc[r] = "{{ .Tenant.Name }}"
-			}
-		}
-		b, err := json.MarshalIndent(doc, "", "  ")
-		if err != nil {
-			return StepTemplate{}, err
-		}
-		example = string(b)
-	}
-
 	params := []Parameter{
 		{Name: ParamServer, Label: "Octopus Server URL", HelpText: "URL of the Octopus Server the step changes. Default: this server.", DefaultValue: "#{Octopus.Web.ServerUri}", DisplaySettings: map[string]string{controlType: singleLine}},
 		{Name: ParamAPIKey, Label: "API key", HelpText: "API key for that server. Passed to octofleet as OCTOPUS_API_KEY, never on the command line.", DisplaySettings: map[string]string{controlType: sensitive}},
 		{Name: ParamSpace, Label: "Space", HelpText: "Space name or Id (`--space`), for steps that work in one space.", DisplaySettings: map[string]string{controlType: singleLine}},
-		{Name: ParamInput, Label: "Input", HelpText: help.String(), DefaultValue: example, DisplaySettings: map[string]string{controlType: multiLine}},
+		{Name: ParamInput, Label: "Input", HelpText: help.String(), DisplaySettings: map[string]string{controlType: multiLine}},
 		{Name: ParamVars, Label: "Template variables", HelpText: "One `name=value` per line; the input's Go templates read them as `{{ .Vars.name }}`. Use it to pass Octopus variables into the input without quoting them into JSON.", DisplaySettings: map[string]string{controlType: multiLine}},
 		{Name: ParamDryRun, Label: "Dry run", HelpText: "Print the plan and change nothing.", DefaultValue: "False", DisplaySettings: map[string]string{controlType: checkbox}},
 		{Name: ParamLogLevel, Label: "Log level", HelpText: "How much octofleet logs.", DefaultValue: "info", DisplaySettings: map[string]string{controlType: selectControl, selectOptions: "debug|Debug\ninfo|Info\nwarn|Warnings\nerror|Errors"}},
 	}
-	var flags, envs []string
+	var fields, flags, envs []string
+	if in, ok := inputs[step]; ok {
+		ff := fieldFlags(in)
+		for _, k := range props {
+			f, ok := ff[k]
+			if !ok {
+				continue
+			}
+			sp := sd.Properties[k]
+			label := sp.Title
+			if label == "" {
+				label = k
+			}
+			p := Parameter{Name: "Octofleet.In." + k, Label: label, DisplaySettings: map[string]string{controlType: singleLine},
+				HelpText: fmt.Sprintf("%s\n\nPassed as `%s`; not used when Input is given.", sp.Description, f.flag)}
+			switch {
+			case f.kind == "bool":
+				p.DisplaySettings[controlType] = checkbox
+				p.DefaultValue = "False"
+				if d, ok := sp.Default.(bool); ok && d {
+					p.DefaultValue = "True"
+				}
+			case f.kind == "list":
+				p.DisplaySettings[controlType] = multiLine
+				p.HelpText = fmt.Sprintf("%s\n\nOne a line, each passed as `%s`; not used when Input is given.", sp.Description, f.flag)
+			case len(sp.Enum) > 0:
+				p.DisplaySettings[controlType] = selectControl
+				var opts []string
+				for _, e := range sp.Enum {
+					opts = append(opts, fmt.Sprintf("%v|%v", e, e))
+				}
+				p.DisplaySettings[selectOptions] = strings.Join(opts, "\n")
+			}
+			if d, ok := sp.Default.(string); ok {
+				p.DefaultValue = d
+			}
+			spec := f.flag
+			if f.kind != "" {
+				spec = f.kind + ":" + f.flag
+			}
+			fields = append(fields, p.Name+"="+spec)
+			params = append(params, p)
+		}
+	}
 	for _, x := range extras[step] {
 		p := x.Parameter
 		p.DisplaySettings = map[string]string{controlType: singleLine}
@@ -237,7 +325,7 @@ func stepTemplate(step string) (StepTemplate, error) {
 		params = append(params, p)
 	}
 
-	body := fmt.Sprintf("step='%s'\nflags='%s'\nenvs='%s'\n%s", step, strings.Join(flags, "\n"), strings.Join(envs, "\n"), scripts.Step)
+	body := fmt.Sprintf("step='%s'\nfields='%s'\nflags='%s'\nenvs='%s'\n%s", step, strings.Join(fields, "\n"), strings.Join(flags, "\n"), strings.Join(envs, "\n"), scripts.Step)
 	title := sd.Title
 	if title == "" {
 		title = step

@@ -1,8 +1,10 @@
 # Runs one octofleet step with the binary from the octofleet package.
 # Generated into every octofleet step template (scripts/step.sh); no logic
 # beyond turning the template's parameters into the binary's flags.
-# Before this body the template sets: step (the subcommand), flags (lines of
-# "Parameter=--flag"), envs (lines of "Parameter=ENV_NAME", for secrets).
+# Before this body the template sets: step (the subcommand), fields (lines of
+# "Parameter=--flag", "Parameter=bool:--flag" or "Parameter=list:--flag":
+# the input's field flags), flags (lines of "Parameter=--flag": other flags)
+# and envs (lines of "Parameter=ENV_NAME", for secrets).
 set -eu
 
 pkg=$(get_octopusvariable "Octopus.Action.Package[octofleet].ExtractedPath")
@@ -23,29 +25,52 @@ done <<ENVS
 $envs
 ENVS
 
-# The input document goes through a file.
-input=$(mktemp)
-trap 'rm -f "$input"' EXIT
-get_octopusvariable "Octofleet.Input" >"$input"
-
-set -- "$step" --output octopus --input "$input" \
+set -- "$step" --output octopus \
   --server "$(get_octopusvariable "Octofleet.Server")" \
   --tenant-name "$(get_octopusvariable "Octopus.Deployment.Tenant.Name")"
-while IFS='=' read -r param flag; do
-  value=$(get_octopusvariable "$param")
-  [ -z "$value" ] || set -- "$@" "$flag" "$value"
-done <<COMMON
-Octofleet.Space=--space
-Octofleet.LogLevel=--log-level
-COMMON
-[ "$(get_octopusvariable "Octofleet.DryRun")" != "True" ] || set -- "$@" --dry-run
+
+# The input document goes through a file; without one, the field parameters
+# become the field flags.
+document=$(get_octopusvariable "Octofleet.Input")
+if [ -n "$document" ]; then
+  input=$(mktemp)
+  trap 'rm -f "$input"' EXIT
+  printf '%s\n' "$document" >"$input"
+  set -- "$@" --input "$input"
+else
+  while IFS='=' read -r param flag; do
+    [ -n "$param" ] || continue
+    value=$(get_octopusvariable "$param")
+    case "$flag" in
+    bool:*)
+      [ "$value" != "True" ] || set -- "$@" "${flag#bool:}"
+      ;;
+    list:*)
+      while IFS= read -r item; do
+        [ -z "$item" ] || set -- "$@" "${flag#list:}" "$item"
+      done <<ITEMS
+$value
+ITEMS
+      ;;
+    *)
+      [ -z "$value" ] || set -- "$@" "$flag" "$value"
+      ;;
+    esac
+  done <<FIELDS
+$fields
+FIELDS
+fi
+
 while IFS='=' read -r param flag; do
   [ -n "$param" ] || continue
   value=$(get_octopusvariable "$param")
   [ -z "$value" ] || set -- "$@" "$flag" "$value"
 done <<FLAGS
+Octofleet.Space=--space
+Octofleet.LogLevel=--log-level
 $flags
 FLAGS
+[ "$(get_octopusvariable "Octofleet.DryRun")" != "True" ] || set -- "$@" --dry-run
 # One --var k=v per line of Octofleet.Vars: values the input's Go templates use.
 while IFS= read -r kv; do
   [ -z "$kv" ] || set -- "$@" --var "$kv"
