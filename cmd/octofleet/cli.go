@@ -213,8 +213,8 @@ type stepFlags struct {
 
 func (f *stepFlags) setStdin(r io.Reader) { f.stdin = r }
 
-// load fills in (a pointer to the step's input struct) from --input, or
-// validates what the field flags put there. Either way the document passes
+// load fills in (a pointer to the step's input struct) from --input with the
+// field flags laid over it, or from the field flags alone. Either way the document passes
 // through schemas.Decode, so both paths obey the same schema; every violation
 // is listed with its JSON path and the error exits 80.
 func (f *stepFlags) load(step string, in any) error {
@@ -222,23 +222,23 @@ func (f *stepFlags) load(step string, in any) error {
 	if v.Kind() != reflect.Pointer || v.IsNil() {
 		return fmt.Errorf("load %s input: want a non-nil pointer, got %T", step, in)
 	}
-	var doc []byte
-	if f.Input == "" {
-		var err error
-		if doc, err = flagDocument(in); err != nil {
-			return fmt.Errorf("load %s input: %w", step, err)
-		}
-	} else {
-		if !v.Elem().IsZero() {
-			return &steps.InputError{Field: "--input", Err: errors.New("the input file replaces the field flags: give one or the other")}
-		}
+	doc, err := flagDocument(in)
+	if err != nil {
+		return fmt.Errorf("load %s input: %w", step, err)
+	}
+	if f.Input != "" {
 		raw, err := f.readInput()
 		if err != nil {
 			return &steps.InputError{Field: "--input", Err: err}
 		}
-		if doc, err = toJSON(raw); err != nil {
+		file, err := toJSON(raw)
+		if err != nil {
 			return &steps.InputError{Field: "--input", Err: fmt.Errorf("%s: %w", f.Input, err)}
 		}
+		if doc, err = overlay(file, doc); err != nil {
+			return &steps.InputError{Field: "--input", Err: fmt.Errorf("%s: %w", f.Input, err)}
+		}
+		v.Elem().SetZero()
 	}
 	return schemas.Decode(step, doc, in)
 }
@@ -268,6 +268,38 @@ func toJSON(raw []byte) ([]byte, error) {
 		return nil, fmt.Errorf("neither JSON nor YAML: %w", err)
 	}
 	return doc, nil
+}
+
+// overlay returns the file's document with the given field flags (and the
+// environment variables behind them, such as OCTOFLEET_SOURCE_API_KEY) laid
+// over it: a flag wins over the same field in the file, objects merge key by
+// key, anything else is replaced. Runbook steps rely on this to pass secrets
+// by environment while the rest of the input comes from a file.
+func overlay(file, flags []byte) ([]byte, error) {
+	var base any
+	if err := json.Unmarshal(file, &base); err != nil {
+		return nil, err
+	}
+	if _, ok := base.(map[string]any); !ok {
+		return file, nil // not an object: the schema says what is wrong with it
+	}
+	var over any
+	if err := json.Unmarshal(flags, &over); err != nil {
+		return nil, err
+	}
+	return json.Marshal(mergeJSON(base, over))
+}
+
+func mergeJSON(base, over any) any {
+	b, ok1 := base.(map[string]any)
+	o, ok2 := over.(map[string]any)
+	if !ok1 || !ok2 {
+		return over
+	}
+	for k, v := range o {
+		b[k] = mergeJSON(b[k], v)
+	}
+	return b
 }
 
 // flagDocument marshals the flag-filled input struct to JSON. Flags that were

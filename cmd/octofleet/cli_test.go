@@ -166,7 +166,7 @@ func TestBadUsageExits80(t *testing.T) {
 		{"negative rate limit", []string{"--rate-limit", "-1", "version"}, []string{"--rate-limit"}},
 		{"missing name", []string{"create-space", "--dry-run"}, []string{"name: is required"}},
 		{"name too long", []string{"create-space", "--dry-run", "--name", strings.Repeat("x", 51)}, []string{"name: String length must be less than or equal to 50"}},
-		{"input and field flags", []string{"create-space", "--input", valid, "--name", "Other"}, []string{"--input: the input file replaces the field flags"}},
+		{"field flag over input breaks it", []string{"create-space", "--input", valid, "--name", strings.Repeat("x", 51)}, []string{"name: String length must be less than or equal to 50"}},
 		{"input missing", []string{"create-space", "--input", filepath.Join(dir, "nope.json")}, []string{"--input:", "nope.json"}},
 		{"input broken", []string{"create-space", "--input", broken}, []string{"--input:", "broken.json"}},
 		{"every issue listed", []string{"create-space", "--input", unknown, "--dry-run"}, []string{
@@ -320,7 +320,8 @@ func TestLoad(t *testing.T) {
 		{name: "flags invalid", in: input{}, wantErr: "name: is required"},
 		{name: "stdin yaml", flags: stepFlags{Input: "-", stdin: strings.NewReader("name: Acme\n")}, want: input{Name: "Acme"}},
 		{name: "stdin json", flags: stepFlags{Input: "-", stdin: strings.NewReader(`{"name":"Acme"}`)}, want: input{Name: "Acme"}},
-		{name: "both", flags: stepFlags{Input: "-", stdin: strings.NewReader(`{"name":"Acme"}`)}, in: input{Name: "x"}, wantErr: "--input: the input file replaces the field flags"},
+		{name: "flag overrides file", flags: stepFlags{Input: "-", stdin: strings.NewReader(`{"name":"Acme","description":"from file"}`)}, in: input{Name: "x"}, want: input{Name: "x", Description: &empty}},
+		{name: "file keeps what no flag sets", flags: stepFlags{Input: "-", stdin: strings.NewReader(`{"name":"Acme","description":"d"}`)}, want: input{Name: "Acme", Description: &empty}},
 		{name: "not yaml", flags: stepFlags{Input: "-", stdin: strings.NewReader("name: [")}, wantErr: "--input: -: neither JSON nor YAML"},
 	}
 	for _, tt := range tests {
@@ -358,5 +359,31 @@ func TestTemplateData(t *testing.T) {
 	got.Vars["k"] = "changed"
 	if f.Vars["k"] != "v" || got.Tenant.Name != "Corp" || got.Tenant.Slug != "corp" || got.Tenant.Tags[0] != "Region/EU" {
 		t.Errorf("templateData = %+v from %+v", got, f)
+	}
+}
+
+// TestOverlay: field flags (and the environment variables behind them) win
+// over the same fields of --input, nested objects merge, and a file that is
+// not an object is left for the schema to reject.
+func TestOverlay(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, file, flags, want string }{
+		{"no flags", `{"a":1,"b":{"c":2}}`, `{}`, `{"a":1,"b":{"c":2}}`},
+		{"flag wins", `{"a":1}`, `{"a":2}`, `{"a":2}`},
+		{"nested secret from env", `{"source":{"space":"Hub"},"targetSpace":"A"}`, `{"source":{"apiKey":"API-X"}}`, `{"source":{"apiKey":"API-X","space":"Hub"},"targetSpace":"A"}`},
+		{"lists are replaced", `{"l":[1,2]}`, `{"l":[3]}`, `{"l":[3]}`},
+		{"not an object", `[1]`, `{"a":1}`, `[1]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := overlay([]byte(tt.file), []byte(tt.flags))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("overlay = %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
