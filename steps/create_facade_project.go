@@ -28,11 +28,11 @@ type CreateFacadeProjectInput struct {
 // FacadeUpstreamInput is what the facade calls in the management space, and
 // how it gets there.
 type FacadeUpstreamInput struct {
-	ServerURL   string `json:"serverUrl"`
-	Space       string `json:"space"`
-	Project     string `json:"project"`
-	Tenant      string `json:"tenant"`
-	Environment string `json:"environment"`
+	ServerURL   string `json:"serverUrl,omitempty"`
+	Space       string `json:"space,omitempty"`
+	Project     string `json:"project,omitempty"`
+	Tenant      string `json:"tenant,omitempty"`
+	Environment string `json:"environment,omitempty"`
 	// Runbook, when set, makes a runbook facade: the facade runs this runbook's
 	// published snapshot. Otherwise Release makes a deployment facade.
 	Runbook string              `json:"runbook,omitempty"`
@@ -60,7 +60,7 @@ type FacadeReleaseInput struct {
 // FacadeSpaceInput is the customer's space; create-space creates or converges
 // it with these fields.
 type FacadeSpaceInput struct {
-	Name         string   `json:"name"`
+	Name         string   `json:"name,omitempty"`
 	Description  *string  `json:"description,omitempty"`
 	ManagerTeams []string `json:"managerTeams,omitempty"`
 	ManagerUsers []string `json:"managerUsers,omitempty"`
@@ -68,7 +68,7 @@ type FacadeSpaceInput struct {
 
 // FacadeProjectInput is the facade project in the customer's space.
 type FacadeProjectInput struct {
-	Name        string  `json:"name"`
+	Name        string  `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
 	// Group is the project group (created when missing). Default "Default Project Group".
 	Group string `json:"group,omitempty"`
@@ -76,7 +76,7 @@ type FacadeProjectInput struct {
 	Lifecycle string `json:"lifecycle,omitempty"`
 	// Environments of the customer space the facade runs in (created when
 	// missing); the facade runbook is scoped to them.
-	Environments []string `json:"environments"`
+	Environments []string `json:"environments,omitempty"`
 	// Runbook is the facade runbook's name (runbook facades). Default: the
 	// upstream runbook's name.
 	Runbook string `json:"runbook,omitempty"`
@@ -87,7 +87,7 @@ type FacadeProjectInput struct {
 // FacadeTeamInput is the customer team: created in the customer space, its
 // roles granted in that space only.
 type FacadeTeamInput struct {
-	Name        string   `json:"name"`
+	Name        string   `json:"name,omitempty"`
 	Description *string  `json:"description,omitempty"`
 	Members     []string `json:"members,omitempty"`
 	// Roles default to "Project viewer" and "Runbook consumer" for a runbook

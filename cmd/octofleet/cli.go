@@ -290,16 +290,37 @@ func overlay(file, flags []byte) ([]byte, error) {
 	return json.Marshal(mergeJSON(base, over))
 }
 
+// mergeJSON lays over onto base. An object in over that holds no value (a
+// nested input struct no flag filled) adds nothing, so the schema still says
+// "upstream: is required" rather than listing each of its fields.
 func mergeJSON(base, over any) any {
-	b, ok1 := base.(map[string]any)
-	o, ok2 := over.(map[string]any)
-	if !ok1 || !ok2 {
+	o, ok := over.(map[string]any)
+	if !ok {
 		return over
 	}
+	b, ok := base.(map[string]any)
+	if !ok {
+		if empty(o) {
+			return base
+		}
+		b = map[string]any{}
+	}
 	for k, v := range o {
-		b[k] = mergeJSON(b[k], v)
+		if m := mergeJSON(b[k], v); m != nil {
+			b[k] = m
+		}
 	}
 	return b
+}
+
+// empty reports whether an object holds nothing but empty objects.
+func empty(o map[string]any) bool {
+	for _, v := range o {
+		if m, ok := v.(map[string]any); !ok || !empty(m) {
+			return false
+		}
+	}
+	return true
 }
 
 // flagDocument marshals the flag-filled input struct to JSON. Flags that were

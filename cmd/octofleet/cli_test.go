@@ -373,6 +373,8 @@ func TestOverlay(t *testing.T) {
 		{"nested secret from env", `{"source":{"space":"Hub"},"targetSpace":"A"}`, `{"source":{"apiKey":"API-X"}}`, `{"source":{"apiKey":"API-X","space":"Hub"},"targetSpace":"A"}`},
 		{"lists are replaced", `{"l":[1,2]}`, `{"l":[3]}`, `{"l":[3]}`},
 		{"not an object", `[1]`, `{"a":1}`, `[1]`},
+		{"unfilled nested input adds nothing", `{"space":{}}`, `{"upstream":{"x":{}},"space":{}}`, `{"space":{}}`},
+		{"nested flag into a missing object", `{}`, `{"source":{"apiKey":"K"}}`, `{"source":{"apiKey":"K"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
