@@ -200,7 +200,7 @@ func (e *exitError) ExitCode() int { return e.code }
 // stepFlags are the flags every step subcommand embeds, next to its input
 // struct (whose fields are the step's field flags).
 type stepFlags struct {
-	Input      string            `help:"Input document, JSON or YAML ('-' = stdin). Replaces the field flags." type:"path" placeholder:"FILE"`
+	Input      string            `help:"Input document, JSON or YAML ('-' = stdin); field flags override its fields." type:"path" placeholder:"FILE"`
 	DryRun     bool              `help:"Print the plan; write nothing."`
 	ExitCode   bool              `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
 	TenantName string            `help:"Tenant name, for templates: {{ .Tenant.Name }}." placeholder:"NAME"`
