@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -45,15 +44,7 @@ func reveal(v any, path string, secrets map[string]any) any {
 	case []any:
 		out := make([]any, len(t))
 		for i, x := range t {
-			key := "[" + strconv.Itoa(i) + "]"
-			if m, ok := x.(map[string]any); ok {
-				if id, _ := m["Id"].(string); id != "" {
-					key = "[" + id + "]"
-				} else if n, _ := m["Name"].(string); n != "" {
-					key = "[" + n + "]"
-				}
-			}
-			out[i] = reveal(x, joinPath(path, key), secrets)
+			out[i] = reveal(x, joinPath(path, elementKey(i, x)), secrets)
 		}
 		return out
 	}

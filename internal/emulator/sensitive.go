@@ -88,17 +88,24 @@ func walkSensitive(v any, path string, fn func(path string, sv map[string]any)) 
 		}
 	case []any:
 		for i, x := range t {
-			key := "[" + strconv.Itoa(i) + "]"
-			if m, ok := x.(map[string]any); ok {
-				if id, _ := m["Id"].(string); id != "" {
-					key = "[" + id + "]"
-				} else if n, _ := m["Name"].(string); n != "" {
-					key = "[" + n + "]"
-				}
-			}
-			walkSensitive(x, joinPath(path, key), fn)
+			walkSensitive(x, joinPath(path, elementKey(i, x)), fn)
 		}
 	}
+}
+
+// elementKey names a list element in a secret's path: "[<Id>]", else
+// "[<Name>]", else "[<index>]". Sealing (walkSensitive) and revealing
+// (reveal) must name elements alike.
+func elementKey(i int, x any) string {
+	if m, ok := x.(map[string]any); ok {
+		if id, _ := m["Id"].(string); id != "" {
+			return "[" + id + "]"
+		}
+		if n, _ := m["Name"].(string); n != "" {
+			return "[" + n + "]"
+		}
+	}
+	return "[" + strconv.Itoa(i) + "]"
 }
 
 func joinPath(path, key string) string {
