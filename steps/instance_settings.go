@@ -770,7 +770,7 @@ func (r *reconciler) createTeam(ctx context.Context, w teamState) error {
 			return err
 		}
 	}
-	t, err := r.oct.CreateSystemTeam(ctx, Team{Name: w.Name, Description: w.Description, MemberUserIDs: members})
+	t, err := r.oct.CreateTeam(ctx, Team{Name: w.Name, Description: w.Description, MemberUserIDs: members})
 	if err != nil {
 		return err
 	}

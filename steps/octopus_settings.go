@@ -33,9 +33,6 @@ type SettingsOctopus interface {
 	UpdateUserRole(ctx context.Context, r UserRoleDetail) (UserRoleDetail, error)
 	// DeleteUserRole deletes a custom user role.
 	DeleteUserRole(ctx context.Context, id string) error
-	// CreateSystemTeam creates a system team (no space). Returns ErrConflict
-	// if the name is taken.
-	CreateSystemTeam(ctx context.Context, t Team) (Team, error)
 	// DeleteTeam deletes a team.
 	DeleteTeam(ctx context.Context, id string) error
 	// DeleteScopedUserRole takes a user role away from a team.

@@ -27,8 +27,8 @@ type SpaceOctopus interface {
 	// Teams returns the system teams and the teams of space spaceID; with an
 	// empty spaceID it returns the system teams only.
 	Teams(ctx context.Context, spaceID string) ([]Team, error)
-	// CreateTeam creates a team in t.SpaceID. Returns ErrConflict if the name
-	// is taken.
+	// CreateTeam creates a team in t.SpaceID, or a system team when
+	// t.SpaceID is empty. Returns ErrConflict if the name is taken.
 	CreateTeam(ctx context.Context, t Team) (Team, error)
 	// UpdateTeam replaces the team's name, description and members. Returns
 	// ErrNotFound if the team does not exist.

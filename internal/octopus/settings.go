@@ -301,45 +301,6 @@ func (c *Client) DeleteUserRole(ctx context.Context, id string) error {
 	return nil
 }
 
-// CreateSystemTeam implements steps.SettingsOctopus. Raw: the SDK's
-// teams.Add always posts to a space's URL (/api/{spaceId}/teams, the client's
-// default space when the team has none), while a system team belongs to no
-// space and is created through /api/teams.
-func (c *Client) CreateSystemTeam(ctx context.Context, t steps.Team) (steps.Team, error) {
-	in := map[string]any{"Name": t.Name, "Description": t.Description, "SpaceId": nil,
-		"MemberUserIds": orEmpty(t.MemberUserIDs), "ExternalSecurityGroups": []any{}}
-	type teamResource struct {
-		ID            string   `json:"Id"`
-		Name          string   `json:"Name"`
-		Description   string   `json:"Description"`
-		SpaceID       string   `json:"SpaceId"`
-		MemberUserIDs []string `json:"MemberUserIds"`
-	}
-	toTeam := func(r teamResource) steps.Team {
-		return steps.Team{ID: r.ID, Name: r.Name, Description: r.Description, SpaceID: r.SpaceID, MemberUserIDs: r.MemberUserIDs}
-	}
-	got, err := createOnce(ctx, "team "+t.Name, func() (steps.Team, error) {
-		var out teamResource
-		err := c.postRaw(ctx, "/api/teams", in, &out)
-		return toTeam(out), err
-	}, func() (steps.Team, error) {
-		var all []teamResource
-		if err := c.getRaw(ctx, "/api/teams/all", &all); err != nil {
-			return steps.Team{}, err
-		}
-		for _, x := range all {
-			if x.Name == t.Name && x.SpaceID == "" {
-				return toTeam(x), nil
-			}
-		}
-		return steps.Team{}, steps.ErrNotFound
-	})
-	if err != nil {
-		return steps.Team{}, fmt.Errorf("create system team %q: %w", t.Name, err)
-	}
-	return got, nil
-}
-
 // DeleteTeam implements steps.SettingsOctopus. Raw: the SDK's
 // teams.DeleteByID needs a space, which a system team does not have.
 func (c *Client) DeleteTeam(ctx context.Context, id string) error {

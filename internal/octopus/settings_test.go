@@ -125,7 +125,7 @@ func TestSubscriptionsAndRoles(t *testing.T) {
 	ctx := t.Context()
 	space := c.sdk.GetSpaceID()
 
-	team, err := c.CreateSystemTeam(ctx, steps.Team{Name: "Auditors", Description: "d"})
+	team, err := c.CreateTeam(ctx, steps.Team{Name: "Auditors", Description: "d"})
 	if err != nil || team.SpaceID != "" {
 		t.Fatalf("system team = %+v, %v", team, err)
 	}

@@ -1,6 +1,7 @@
 package octopus
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -122,6 +123,21 @@ func TestCreateOnceNoDuplicates(t *testing.T) {
 				}
 				return n, err
 			}},
+		{"system team", "/api/teams",
+			func() (string, error) {
+				tm, err := c.CreateTeam(ctx, steps.Team{Name: "Auditors"})
+				return tm.ID, err
+			},
+			func() (int, error) {
+				l, err := c.Teams(ctx, "")
+				n := 0
+				for _, tm := range l {
+					if tm.SpaceID == "" {
+						n++
+					}
+				}
+				return n, err
+			}},
 	}
 	for _, tc := range tests { // sequential: they share the space
 		before, err := tc.count()
@@ -140,6 +156,56 @@ func TestCreateOnceNoDuplicates(t *testing.T) {
 		if after != before+1 {
 			t.Errorf("%s: %d → %d items, want exactly one more", tc.name, before, after)
 		}
+	}
+}
+
+// TestCreateSystemTeam: a team without a space is created at /api/teams as
+// a system team, not in the client's default space, and is told apart from a
+// space's team of the same name.
+func TestCreateSystemTeam(t *testing.T) {
+	t.Parallel()
+	emu := emulatortest.New(t)
+	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	ctx := t.Context()
+	def := c.sdk.GetSpaceID()
+	sp, err := c.CreateSpace(ctx, steps.Space{Name: "Team A", ManagerUserIDs: []string{mustCurrentUser(t, c).ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inSpace, err := c.CreateTeam(ctx, steps.Team{SpaceID: sp.ID, Name: "Auditors"})
+	if err != nil || inSpace.SpaceID != sp.ID {
+		t.Fatalf("space team = %+v, %v", inSpace, err)
+	}
+
+	emu.ResetRequests()
+	sys, err := c.CreateTeam(ctx, steps.Team{Name: "Auditors", Description: "d", MemberUserIDs: []string{mustCurrentUser(t, c).ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sys.SpaceID != "" || sys.ID == inSpace.ID || sys.Description != "d" || len(sys.MemberUserIDs) != 1 {
+		t.Errorf("system team = %+v", sys)
+	}
+	if got, want := emu.Writes(), []string{"POST /api/teams"}; !slices.Equal(got, want) {
+		t.Errorf("writes = %q, want %q", got, want)
+	}
+
+	system, err := c.Teams(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(system, func(x steps.Team) bool { return x.ID == sys.ID && x.SpaceID == "" }) {
+		t.Errorf("system teams %+v lack %s", system, sys.ID)
+	}
+	inDefault, err := c.Teams(ctx, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(inDefault, func(x steps.Team) bool { return x.SpaceID == def && x.Name == "Auditors" }) {
+		t.Errorf("the system team landed in the default space %s: %+v", def, inDefault)
+	}
+
+	if _, err := c.CreateTeam(ctx, steps.Team{Name: "Auditors"}); !errors.Is(err, steps.ErrConflict) {
+		t.Errorf("second system team Auditors: %v, want ErrConflict", err)
 	}
 }
 

@@ -34,19 +34,38 @@ func (c *Client) Teams(ctx context.Context, spaceID string) ([]steps.Team, error
 	return out, nil
 }
 
-// CreateTeam creates a team in t.SpaceID (POST /api/{spaceId}/teams).
+// CreateTeam creates a team in t.SpaceID (POST /api/{spaceId}/teams) or, when
+// t.SpaceID is empty, a system team (POST /api/teams). The system team is a
+// raw call: the SDK's teams.Add always posts to a space's URL (the client's
+// default space when the team has none), and its legacy Teams service is
+// bound to the default space's links.
 func (c *Client) CreateTeam(ctx context.Context, t steps.Team) (steps.Team, error) {
 	tm := teams.NewTeam(t.Name)
 	tm.SpaceID = t.SpaceID
 	tm.Description = t.Description
 	tm.MemberUserIDs = append([]string{}, t.MemberUserIDs...)
-	got, err := createOnce(ctx, fmt.Sprintf("team %q", t.Name),
-		func() (*teams.Team, error) { return teams.Add(c.sdk, tm) },
+	what, create := fmt.Sprintf("team %q", t.Name), func() (*teams.Team, error) { return teams.Add(c.sdk, tm) }
+	// A space's teams are listed with spaces=; system teams with
+	// includeSystem=true (see Teams). Either way only a team of the same
+	// space (or none) is the one created.
+	filter := "spaces=" + url.QueryEscape(t.SpaceID)
+	if t.SpaceID == "" {
+		what, filter = fmt.Sprintf("system team %q", t.Name), "includeSystem=true"
+		create = func() (*teams.Team, error) {
+			var out teams.Team
+			if err := c.postRaw(ctx, "/api/teams", tm, &out); err != nil {
+				return nil, err
+			}
+			return &out, nil
+		}
+	}
+	got, err := createOnce(ctx, what, create,
 		func() (*teams.Team, error) {
-			all, err := ListAll[teams.Team](ctx, c, "/api/teams?spaces="+url.QueryEscape(t.SpaceID)+"&partialName="+url.QueryEscape(t.Name))
+			all, err := ListAll[teams.Team](ctx, c, "/api/teams?"+filter+"&partialName="+url.QueryEscape(t.Name))
 			if err != nil {
 				return nil, err
 			}
+			all = slices.DeleteFunc(all, func(x teams.Team) bool { return x.SpaceID != t.SpaceID })
 			return findNamed(all, t.Name, "team", func(x *teams.Team) string { return x.Name })
 		})
 	if err != nil {
