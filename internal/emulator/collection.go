@@ -70,6 +70,10 @@ type Kind struct {
 
 	// Defaults fills server-side defaults on create, before validation.
 	Defaults func(c *Call, d Doc) error
+	// Shape fills the defaults every write must leave in place (list
+	// properties, nested objects): on create after Defaults, on update after
+	// BeforeUpdate.
+	Shape func(d Doc)
 	// Validate checks a document on create (old nil) and update.
 	Validate func(c *Call, d, old Doc) error
 	// AfterCreate runs after the document is stored: side effects such as the
@@ -322,6 +326,9 @@ func (s *Server) createWithID(c *Call, k *Kind, d Doc, id string) (Doc, error) {
 			return nil, err
 		}
 	}
+	if k.Shape != nil {
+		k.Shape(d)
+	}
 	switch {
 	case id != "":
 		d["Id"] = id
@@ -387,6 +394,9 @@ func (s *Server) update(c *Call, k *Kind, id string, d Doc) (Doc, error) {
 		if err := k.BeforeUpdate(c, d, old.doc); err != nil {
 			return nil, err
 		}
+	}
+	if k.Shape != nil {
+		k.Shape(d)
 	}
 	if k.Validate != nil {
 		if err := k.Validate(c, d, old.doc); err != nil {
@@ -519,6 +529,10 @@ func (s *Server) selected(c *Call, k *Kind) []*record {
 	}
 	return out
 }
+
+// newestFirst is the Less of the lists the real server serves newest first
+// (tasks, events, releases, deployments, runs, snapshots).
+func newestFirst(a, b Doc) bool { return idNumber(str(a, "Id")) > idNumber(str(b, "Id")) }
 
 // allHandler serves GET x/all: a bare JSON array.
 func (s *Server) allHandler(c *Call, k *Kind) (any, error) {

@@ -19,7 +19,7 @@ func init() {
 		TemplateQuery: "{?skip,regarding,regardingAny,user,users,projects,projectGroups,environments,eventGroups,eventCategories,eventAgents,tags,tenants,from,to,internal,fromAutoId,toAutoId,documentTypes,asCsv,take,ids,spaces,includeSystem,excludeDifference}",
 		Filter:        eventFilter,
 		// The real audit log lists the newest event first.
-		Less: func(a, b Doc) bool { return idNumber(str(a, "Id")) > idNumber(str(b, "Id")) },
+		Less: newestFirst,
 	})
 }
 

@@ -22,20 +22,9 @@ func init() {
 		Slugged:       true,
 		TemplateQuery: "{?name,skip,ids,take,partialName}",
 		Less:          bySortOrder,
-		Defaults: func(c *Call, d Doc) error {
-			// New environments go last: SortOrder is assigned by the server.
-			d["SortOrder"] = nextSortOrder(c, "Environments")
-			environmentShape(d)
-			return nil
-		},
-		BeforeUpdate: func(c *Call, d, old Doc) error {
-			if _, ok := integer(d, "SortOrder"); !ok {
-				d["SortOrder"] = old["SortOrder"]
-			}
-			forgetSortOrder(c, "Environments")
-			environmentShape(d)
-			return nil
-		},
+		Defaults:      placeLast("Environments"),
+		BeforeUpdate:  keepPlace("Environments"),
+		Shape:         environmentShape,
 		Links: func(d Doc, self string) map[string]string {
 			return map[string]string{
 				"Machines":                    self + "/machines{?skip,take,partialName,roles,isDisabled,healthStatuses,commStyles,tenantIds,tenantTags,shellNames}",
@@ -63,6 +52,27 @@ func bySortOrder(a, b Doc) bool {
 		return x < y
 	}
 	return byName(a, b)
+}
+
+// placeLast is the Defaults of a kind ordered by SortOrder: the server
+// assigns it, and a new document goes last.
+func placeLast(kindName string) func(c *Call, d Doc) error {
+	return func(c *Call, d Doc) error {
+		d["SortOrder"] = nextSortOrder(c, kindName)
+		return nil
+	}
+}
+
+// keepPlace is the BeforeUpdate of a kind ordered by SortOrder: an update
+// without one keeps the stored SortOrder.
+func keepPlace(kindName string) func(c *Call, d, old Doc) error {
+	return func(c *Call, d, old Doc) error {
+		if _, ok := integer(d, "SortOrder"); !ok {
+			d["SortOrder"] = old["SortOrder"]
+		}
+		forgetSortOrder(c, kindName)
+		return nil
+	}
 }
 
 // nextSortOrder is one more than the highest SortOrder of the kind in the
@@ -104,14 +114,7 @@ func init() {
 		Slugged:       true,
 		TemplateQuery: "{?skip,take,ids,partialName}",
 		Less:          byName,
-		Defaults: func(_ *Call, d Doc) error {
-			lifecycleShape(d)
-			return nil
-		},
-		BeforeUpdate: func(_ *Call, d, _ Doc) error {
-			lifecycleShape(d)
-			return nil
-		},
+		Shape:         lifecycleShape,
 		Validate: func(c *Call, d, _ Doc) error {
 			phases, _ := d["Phases"].([]any)
 			for i, p := range phases {
@@ -186,14 +189,7 @@ func init() {
 		Slugged:       true,
 		TemplateQuery: "{?skip,take,ids,partialName}",
 		Less:          byName,
-		Defaults: func(_ *Call, d Doc) error {
-			projectGroupShape(d)
-			return nil
-		},
-		BeforeUpdate: func(_ *Call, d, _ Doc) error {
-			projectGroupShape(d)
-			return nil
-		},
+		Shape:         projectGroupShape,
 		BeforeDelete: func(c *Call, d Doc) error {
 			return refusedIfReferenced(c, d, "Projects", "ProjectGroupId", "project group")
 		},
@@ -246,20 +242,9 @@ func init() {
 			}
 			return false
 		},
-		Defaults: func(c *Call, d Doc) error {
-			d["SortOrder"] = nextSortOrder(c, "TagSets")
-			return nil
-		},
-		Validate: func(c *Call, d, old Doc) error {
-			return tagSetShape(c, d, old)
-		},
-		BeforeUpdate: func(c *Call, d, old Doc) error {
-			if _, ok := integer(d, "SortOrder"); !ok {
-				d["SortOrder"] = old["SortOrder"]
-			}
-			forgetSortOrder(c, "TagSets")
-			return nil
-		},
+		Defaults:     placeLast("TagSets"),
+		Validate:     tagSetShape,
+		BeforeUpdate: keepPlace("TagSets"),
 	})
 }
 

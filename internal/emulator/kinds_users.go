@@ -262,9 +262,9 @@ func init() {
 		Less:          byName,
 		Defaults: func(_ *Call, d Doc) error {
 			d["CanBeDeleted"] = true
-			userRoleShape(d)
 			return nil
 		},
+		Shape: userRoleShape,
 		Validate: func(_ *Call, d, _ Doc) error {
 			for _, f := range []string{"GrantedSpacePermissions", "GrantedSystemPermissions"} {
 				for _, p := range strs(d, f) {
@@ -277,7 +277,6 @@ func init() {
 		},
 		BeforeUpdate: func(_ *Call, d, old Doc) error {
 			d["CanBeDeleted"] = old["CanBeDeleted"]
-			userRoleShape(d)
 			return nil
 		},
 		BeforeDelete: func(_ *Call, d Doc) error {
@@ -316,14 +315,7 @@ func init() {
 		ItemType:      "ScopedUserRole",
 		NoAll:         true,
 		TemplateQuery: "{?skip,take,ids,partialName,spaces,includeSystem}",
-		Defaults: func(_ *Call, d Doc) error {
-			scopedRoleShape(d)
-			return nil
-		},
-		BeforeUpdate: func(_ *Call, d, _ Doc) error {
-			scopedRoleShape(d)
-			return nil
-		},
+		Shape:         scopedRoleShape,
 		Validate: func(c *Call, d, _ Doc) error {
 			s := c.srv
 			team := s.st.get(teamsKind.Name, "", str(d, "TeamId"))

@@ -52,7 +52,7 @@ func init() {
 		},
 		Filter: func(c *Call, d Doc) bool { return matchesQuery(c, d, "projectId", "ProjectId") },
 		// The newest release first, as the real lists show them.
-		Less: func(a, b Doc) bool { return idNumber(str(a, "Id")) > idNumber(str(b, "Id")) },
+		Less: newestFirst,
 		Links: func(d Doc, self string) map[string]string {
 			sp := "/api/" + str(d, "SpaceId")
 			return map[string]string{

@@ -32,7 +32,7 @@ func init() {
 			return matchesQuery(c, d, "projects", "ProjectId") && matchesQuery(c, d, "environments", "EnvironmentId") &&
 				matchesQuery(c, d, "tenants", "TenantId") && matchesQuery(c, d, "runbooks", "RunbookId")
 		},
-		Less: func(a, b Doc) bool { return idNumber(str(a, "Id")) > idNumber(str(b, "Id")) },
+		Less: newestFirst,
 		Links: func(d Doc, _ string) map[string]string {
 			sp := "/api/" + str(d, "SpaceId")
 			return map[string]string{

@@ -47,7 +47,7 @@ func init() {
 		TemplateQuery: "{?skip,active,environment,tenant,runbook,project,name,node,running,states,hasPendingInterruptions,hasWarningsOrErrors,take,ids,partialName,spaces,includeSystem}",
 		Filter:        taskFilter,
 		// The real task list shows the newest task first.
-		Less: func(a, b Doc) bool { return idNumber(str(a, "Id")) > idNumber(str(b, "Id")) },
+		Less: newestFirst,
 		Links: func(d Doc, self string) map[string]string {
 			return map[string]string{
 				"Web":            "/app#/" + str(d, "SpaceId") + "/tasks/" + str(d, "Id"),
