@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,41 +21,6 @@ const (
 	cloneSMTPSecret = "smtp-CLI-secret-value"
 )
 
-// emuDo sends one request to an emulator with its admin key.
-func emuDo(t *testing.T, emu *emulator.Server, method, path string, body, out any) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, emu.URL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Octopus-ApiKey", emu.APIKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close() //nolint:errcheck // read path
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // clonePair is a source harness (the global connection) and a target.
 type clonePair struct {
 	src *harness
@@ -69,13 +32,13 @@ func newClonePair(t *testing.T) *clonePair {
 	p := &clonePair{src: newHarness(t),
 		tgt: emulatortest.New(t, func(o *emulator.Options) { o.APIKey = "API-CLITARGET000000000000000000" })}
 	var aad map[string]any
-	emuDo(t, p.src.emu, http.MethodGet, "/api/configuration/authentication-aad/values", nil, &aad)
+	emulatortest.Call(t, p.src.emu, http.MethodGet, "/api/configuration/authentication-aad/values", nil, &aad)
 	aad["IsEnabled"], aad["ClientId"] = true, "client"
 	aad["ClientSecret"] = map[string]any{"HasValue": true, "NewValue": "aad-SOURCE-value"}
-	emuDo(t, p.src.emu, http.MethodPut, "/api/configuration/authentication-aad/values", aad, nil)
-	emuDo(t, p.src.emu, http.MethodPut, "/api/configuration/webportal/values",
+	emulatortest.Call(t, p.src.emu, http.MethodPut, "/api/configuration/authentication-aad/values", aad, nil)
+	emulatortest.Call(t, p.src.emu, http.MethodPut, "/api/configuration/webportal/values",
 		map[string]any{"Security": map[string]any{"CorsWhitelist": "https://portal.example.com"}}, nil)
-	emuDo(t, p.src.emu, http.MethodPut, "/api/smtpconfiguration", map[string]any{"SmtpHost": "smtp.example.com", "SmtpPort": 587,
+	emulatortest.Call(t, p.src.emu, http.MethodPut, "/api/smtpconfiguration", map[string]any{"SmtpHost": "smtp.example.com", "SmtpPort": 587,
 		"Details": map[string]any{"CredentialType": "UsernamePassword", "SmtpLogin": "mailer", "SmtpPassword": map[string]any{"HasValue": true, "NewValue": "smtp-SOURCE-value"}}}, nil)
 	p.src.emu.ResetRequests()
 	p.tgt.ResetRequests()
@@ -146,7 +109,7 @@ func TestCloneInstanceSettingsCmd(t *testing.T) {
 		}
 	}
 	var smtp map[string]any
-	emuDo(t, p.tgt, http.MethodGet, "/api/smtpconfiguration", nil, &smtp)
+	emulatortest.Call(t, p.tgt, http.MethodGet, "/api/smtpconfiguration", nil, &smtp)
 	if smtp["SendEmailFrom"] != "octopus-eu@example.com" || smtp["SmtpHost"] != "smtp.example.com" {
 		t.Errorf("target smtp = %v", smtp)
 	}
@@ -169,7 +132,7 @@ func TestCloneInstanceSettingsCmd(t *testing.T) {
 		t.Fatalf("restore: code %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	var wp map[string]any
-	emuDo(t, p.tgt, http.MethodGet, "/api/configuration/webportal/values", nil, &wp)
+	emulatortest.Call(t, p.tgt, http.MethodGet, "/api/configuration/webportal/values", nil, &wp)
 	if got := wp["Security"].(map[string]any)["CorsWhitelist"]; got != "" {
 		t.Errorf("CorsWhitelist after restore = %v", got)
 	}
@@ -187,7 +150,7 @@ func TestCloneInstanceSettingsCmdTargetFromEnv(t *testing.T) {
 		t.Fatalf("code %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	var wp map[string]any
-	emuDo(t, p.tgt, http.MethodGet, "/api/configuration/webportal/values", nil, &wp)
+	emulatortest.Call(t, p.tgt, http.MethodGet, "/api/configuration/webportal/values", nil, &wp)
 	if got := wp["Security"].(map[string]any)["CorsWhitelist"]; got != "https://portal.example.com" {
 		t.Errorf("CorsWhitelist = %v", got)
 	}

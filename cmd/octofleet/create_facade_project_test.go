@@ -1,18 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/octofleet/octofleet/internal/emulator"
+	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 )
 
 // The end-to-end facade test: a management space with a tenanted project (a
@@ -36,42 +34,6 @@ func buildOctofleet(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
-}
-
-// callAs sends one request with apiKey and returns the status; out, when not
-// nil, receives a 2xx JSON answer (or the raw body, for *string).
-func callAs(t *testing.T, emu *emulator.Server, apiKey, method, path string, body, out any) int {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, emu.URL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Octopus-ApiKey", apiKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close() //nolint:errcheck // read path
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode < 300 && out != nil {
-		if s, ok := out.(*string); ok {
-			*s = string(raw)
-		} else if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-	}
-	return resp.StatusCode
 }
 
 // facadeWorld is one emulator with a management space, its caller (the
@@ -110,7 +72,7 @@ func newFacadeWorld(t *testing.T, runbookScript string) *facadeWorld {
 	}
 	admin := h.emu.APIKey()
 	var spaces []map[string]any
-	callAs(t, h.emu, admin, http.MethodGet, "/api/spaces/all", nil, &spaces)
+	emulatortest.CallAs(t, h.emu, admin, http.MethodGet, "/api/spaces/all", nil, &spaces)
 	for _, s := range spaces {
 		if s["Name"] == "Management" {
 			w.mgmtSpace = s["Id"].(string)
@@ -118,28 +80,28 @@ func newFacadeWorld(t *testing.T, runbookScript string) *facadeWorld {
 	}
 	sp := "/api/" + w.mgmtSpace
 	var envs, lcs, pgs []map[string]any
-	callAs(t, h.emu, admin, http.MethodGet, sp+"/environments/all", nil, &envs)
-	callAs(t, h.emu, admin, http.MethodGet, sp+"/lifecycles/all", nil, &lcs)
-	callAs(t, h.emu, admin, http.MethodGet, sp+"/projectgroups/all", nil, &pgs)
+	emulatortest.CallAs(t, h.emu, admin, http.MethodGet, sp+"/environments/all", nil, &envs)
+	emulatortest.CallAs(t, h.emu, admin, http.MethodGet, sp+"/lifecycles/all", nil, &lcs)
+	emulatortest.CallAs(t, h.emu, admin, http.MethodGet, sp+"/projectgroups/all", nil, &pgs)
 	w.envID = envs[0]["Id"].(string)
 	var project, rb, proc map[string]any
-	emuDo(t, h.emu, http.MethodPost, sp+"/projects", map[string]any{"Name": "Customer operations", "LifecycleId": lcs[0]["Id"],
+	emulatortest.Call(t, h.emu, http.MethodPost, sp+"/projects", map[string]any{"Name": "Customer operations", "LifecycleId": lcs[0]["Id"],
 		"ProjectGroupId": pgs[0]["Id"], "TenantedDeploymentMode": "Tenanted"}, &project)
 	w.project = project["Id"].(string)
-	emuDo(t, h.emu, http.MethodGet, sp+"/projects/"+w.project+"/deploymentprocesses", nil, &proc)
+	emulatortest.Call(t, h.emu, http.MethodGet, sp+"/projects/"+w.project+"/deploymentprocesses", nil, &proc)
 	proc["Steps"] = scriptSteps(`echo "Deployed for #{Octopus.Tenant.Name}"`)
-	emuDo(t, h.emu, http.MethodPut, sp+"/deploymentprocesses/"+proc["Id"].(string), proc, nil)
-	emuDo(t, h.emu, http.MethodPost, sp+"/releases", map[string]any{"ProjectId": w.project, "Version": "1.0.0"}, nil)
-	emuDo(t, h.emu, http.MethodPost, sp+"/runbooks", map[string]any{"ProjectId": w.project, "Name": "Say hello",
+	emulatortest.Call(t, h.emu, http.MethodPut, sp+"/deploymentprocesses/"+proc["Id"].(string), proc, nil)
+	emulatortest.Call(t, h.emu, http.MethodPost, sp+"/releases", map[string]any{"ProjectId": w.project, "Version": "1.0.0"}, nil)
+	emulatortest.Call(t, h.emu, http.MethodPost, sp+"/runbooks", map[string]any{"ProjectId": w.project, "Name": "Say hello",
 		"MultiTenancyMode": "Tenanted", "EnvironmentScope": "All", "DefaultGuidedFailureMode": "EnvironmentDefault"}, &rb)
 	w.runbookID = rb["Id"].(string)
-	emuDo(t, h.emu, http.MethodGet, sp+"/runbookProcesses/"+rb["RunbookProcessId"].(string), nil, &proc)
+	emulatortest.Call(t, h.emu, http.MethodGet, sp+"/runbookProcesses/"+rb["RunbookProcessId"].(string), nil, &proc)
 	proc["Steps"] = scriptSteps(runbookScript)
-	emuDo(t, h.emu, http.MethodPut, sp+"/runbookProcesses/"+proc["Id"].(string), proc, nil)
-	emuDo(t, h.emu, http.MethodPost, sp+"/runbookSnapshots?publish=true", map[string]any{"ProjectId": w.project, "RunbookId": w.runbookID, "Name": "Snapshot 1"}, nil)
+	emulatortest.Call(t, h.emu, http.MethodPut, sp+"/runbookProcesses/"+proc["Id"].(string), proc, nil)
+	emulatortest.Call(t, h.emu, http.MethodPost, sp+"/runbookSnapshots?publish=true", map[string]any{"ProjectId": w.project, "RunbookId": w.runbookID, "Name": "Snapshot 1"}, nil)
 	for _, name := range []string{"Acme", "Globex"} {
 		var tenant map[string]any
-		emuDo(t, h.emu, http.MethodPost, sp+"/tenants", map[string]any{"Name": name,
+		emulatortest.Call(t, h.emu, http.MethodPost, sp+"/tenants", map[string]any{"Name": name,
 			"ProjectEnvironments": map[string]any{w.project: []string{w.envID}}}, &tenant)
 		w.tenants[name] = tenant["Id"].(string)
 	}
@@ -165,22 +127,22 @@ func (w *facadeWorld) runFacade(t *testing.T, runbook bool, out map[string]strin
 	t.Helper()
 	emu, cs := w.h.emu, "/api/"+out["SpaceId"]
 	var envs []map[string]any
-	if code := callAs(t, emu, w.aliceKey, http.MethodGet, cs+"/environments/all", nil, &envs); code != http.StatusOK {
+	if code := emulatortest.CallAs(t, emu, w.aliceKey, http.MethodGet, cs+"/environments/all", nil, &envs); code != http.StatusOK {
 		t.Fatalf("alice lists the customer space's environments: %d", code)
 	}
 	var exec map[string]any
 	var code int
 	if runbook {
 		var rb map[string]any
-		callAs(t, emu, w.aliceKey, http.MethodGet, cs+"/runbooks/"+out["RunbookId"], nil, &rb)
-		code = callAs(t, emu, w.aliceKey, http.MethodPost, cs+"/runbookRuns", map[string]any{"RunbookId": out["RunbookId"],
+		emulatortest.CallAs(t, emu, w.aliceKey, http.MethodGet, cs+"/runbooks/"+out["RunbookId"], nil, &rb)
+		code = emulatortest.CallAs(t, emu, w.aliceKey, http.MethodPost, cs+"/runbookRuns", map[string]any{"RunbookId": out["RunbookId"],
 			"RunbookSnapshotId": rb["PublishedRunbookSnapshotId"], "EnvironmentId": envs[0]["Id"]}, &exec)
 	} else {
 		var rel map[string]any
-		if code = callAs(t, emu, w.aliceKey, http.MethodPost, cs+"/releases", map[string]any{"ProjectId": out["ProjectId"], "Version": "0.0.1"}, &rel); code != http.StatusCreated {
+		if code = emulatortest.CallAs(t, emu, w.aliceKey, http.MethodPost, cs+"/releases", map[string]any{"ProjectId": out["ProjectId"], "Version": "0.0.1"}, &rel); code != http.StatusCreated {
 			t.Fatalf("alice creates a release of the facade: %d", code)
 		}
-		code = callAs(t, emu, w.aliceKey, http.MethodPost, cs+"/deployments", map[string]any{"ReleaseId": rel["Id"], "EnvironmentId": envs[0]["Id"]}, &exec)
+		code = emulatortest.CallAs(t, emu, w.aliceKey, http.MethodPost, cs+"/deployments", map[string]any{"ReleaseId": rel["Id"], "EnvironmentId": envs[0]["Id"]}, &exec)
 	}
 	if code != http.StatusCreated {
 		t.Fatalf("alice starts the facade: %d", code)
@@ -234,9 +196,9 @@ func TestFacadeEndToEnd(t *testing.T) {
 
 			taskID := w.runFacade(t, tc.runbook, res.Outputs)
 			var task map[string]any
-			callAs(t, h.emu, w.aliceKey, http.MethodGet, "/api/tasks/"+taskID, nil, &task)
+			emulatortest.CallAs(t, h.emu, w.aliceKey, http.MethodGet, "/api/tasks/"+taskID, nil, &task)
 			var raw string
-			if code := callAs(t, h.emu, w.aliceKey, http.MethodGet, "/api/tasks/"+taskID+"/raw", nil, &raw); code != http.StatusOK {
+			if code := emulatortest.CallAs(t, h.emu, w.aliceKey, http.MethodGet, "/api/tasks/"+taskID+"/raw", nil, &raw); code != http.StatusOK {
 				t.Fatalf("alice reads the facade's log: %d", code)
 			}
 			captured.WriteString(raw)
@@ -257,18 +219,18 @@ func TestFacadeEndToEnd(t *testing.T) {
 				kind = "runbookRuns"
 			}
 			var upstream struct{ Items []map[string]any }
-			callAs(t, h.emu, admin, http.MethodGet, "/api/"+w.mgmtSpace+"/"+kind, nil, &upstream)
+			emulatortest.CallAs(t, h.emu, admin, http.MethodGet, "/api/"+w.mgmtSpace+"/"+kind, nil, &upstream)
 			if len(upstream.Items) != 1 || upstream.Items[0]["TenantId"] != w.tenants["Acme"] {
 				t.Errorf("upstream %s = %v, want one for Acme (%s)", kind, upstream.Items, w.tenants["Acme"])
 			}
 
 			// The customer's user sees nothing of the management space.
 			for _, path := range []string{"/api/" + w.mgmtSpace + "/projects", "/api/spaces/" + w.mgmtSpace} {
-				if code := callAs(t, h.emu, w.aliceKey, http.MethodGet, path, nil, nil); code != http.StatusForbidden {
+				if code := emulatortest.CallAs(t, h.emu, w.aliceKey, http.MethodGet, path, nil, nil); code != http.StatusForbidden {
 					t.Errorf("alice GET %s = %d, want 403", path, code)
 				}
 			}
-			if code := callAs(t, h.emu, w.aliceKey, http.MethodPost, "/api/"+w.mgmtSpace+"/runbookRuns", map[string]any{"RunbookId": w.runbookID}, nil); code != http.StatusForbidden {
+			if code := emulatortest.CallAs(t, h.emu, w.aliceKey, http.MethodPost, "/api/"+w.mgmtSpace+"/runbookRuns", map[string]any{"RunbookId": w.runbookID}, nil); code != http.StatusForbidden {
 				t.Errorf("alice starts a management run: %d, want 403", code)
 			}
 
@@ -276,12 +238,12 @@ func TestFacadeEndToEnd(t *testing.T) {
 			// customer's own reads of the facade never return it.
 			var vars string
 			var project map[string]any
-			callAs(t, h.emu, admin, http.MethodGet, "/api/"+res.Outputs["SpaceId"]+"/projects/"+res.Outputs["ProjectId"], nil, &project)
-			callAs(t, h.emu, w.aliceKey, http.MethodGet, "/api/"+res.Outputs["SpaceId"]+"/variables/"+project["VariableSetId"].(string), nil, &vars)
+			emulatortest.CallAs(t, h.emu, admin, http.MethodGet, "/api/"+res.Outputs["SpaceId"]+"/projects/"+res.Outputs["ProjectId"], nil, &project)
+			emulatortest.CallAs(t, h.emu, w.aliceKey, http.MethodGet, "/api/"+res.Outputs["SpaceId"]+"/variables/"+project["VariableSetId"].(string), nil, &vars)
 			captured.WriteString(vars)
 			var upstreamLog string
 			if len(upstream.Items) == 1 {
-				callAs(t, h.emu, admin, http.MethodGet, "/api/tasks/"+upstream.Items[0]["TaskId"].(string)+"/raw", nil, &upstreamLog)
+				emulatortest.CallAs(t, h.emu, admin, http.MethodGet, "/api/tasks/"+upstream.Items[0]["TaskId"].(string)+"/raw", nil, &upstreamLog)
 				captured.WriteString(upstreamLog)
 			}
 			if strings.Contains(captured.String(), w.mgmtKey) {

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 )
 
 // createSpaceInputFile is a space with 3 environments, a lifecycle, 2
@@ -46,24 +46,9 @@ func writeFile(t *testing.T, name, content string) string {
 // postSystemTeam creates a system team on the emulator behind the CLI's back.
 func postSystemTeam(t *testing.T, h *harness, name string) {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"Name": name, "MemberUserIds": []string{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, h.emu.URL()+"/api/teams", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Octopus-ApiKey", h.emu.APIKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := resp.Body.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		t.Fatalf("create team %s: %s", name, resp.Status)
+	code := emulatortest.Call(t, h.emu, http.MethodPost, "/api/teams", map[string]any{"Name": name, "MemberUserIds": []string{}}, nil)
+	if code != http.StatusCreated && code != http.StatusOK {
+		t.Fatalf("create team %s: %d", name, code)
 	}
 	h.emu.ResetRequests()
 }

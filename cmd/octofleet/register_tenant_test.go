@@ -1,10 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 )
 
 // installed returns a harness whose emulator has octofleet installed in
@@ -22,21 +23,8 @@ func installed(t *testing.T) *harness {
 // getJSON reads an API document from the emulator.
 func getJSON(t *testing.T, h *harness, path string, out any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, h.emu.URL()+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Octopus-ApiKey", h.emu.APIKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", path, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		t.Fatal(err)
+	if code := emulatortest.Call(t, h.emu, http.MethodGet, path, nil, out); code != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, code)
 	}
 }
 

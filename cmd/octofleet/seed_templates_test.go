@@ -1,36 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 )
 
 // postSpace creates a space on the emulator behind the CLI's back.
 func postSpace(t *testing.T, h *harness, name string) {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"Name": name, "SpaceManagersTeams": []string{"teams-administrators"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, h.emu.URL()+"/api/spaces", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Octopus-ApiKey", h.emu.APIKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := resp.Body.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create space %s: %s", name, resp.Status)
+	code := emulatortest.Call(t, h.emu, http.MethodPost, "/api/spaces", map[string]any{"Name": name, "SpaceManagersTeams": []string{"teams-administrators"}}, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("create space %s: %d", name, code)
 	}
 	h.emu.ResetRequests()
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 )
 
 func TestTriggerCmd(t *testing.T) {
@@ -64,7 +66,7 @@ func TestTriggerCmd(t *testing.T) {
 				t.Fatal(err)
 			}
 			var runs struct{ Items []map[string]any }
-			emuDo(t, w.h.emu, http.MethodGet, "/api/"+w.mgmtSpace+"/runbookRuns", nil, &runs)
+			emulatortest.Call(t, w.h.emu, http.MethodGet, "/api/"+w.mgmtSpace+"/runbookRuns", nil, &runs)
 			if len(runs.Items) != tc.runs {
 				t.Errorf("%d runbook runs, want %d", len(runs.Items), tc.runs)
 			}
