@@ -150,42 +150,71 @@ func kindRoutes(k *Kind) []*route {
 			rs = append(rs, newRoute(http.MethodGet, k.Segment+"/all", scope, func(c *Call) (any, error) { return c.srv.allHandler(c, k) }))
 		}
 	}
-	rs = append(rs, newRoute(http.MethodGet, k.Segment+"/{id}", scope, func(c *Call) (any, error) {
-		rec, err := c.srv.find(c, k, c.Param("id"))
+	rs = append(rs, newRoute(http.MethodGet, k.Segment+"/{id}", scope, itemHandler(http.MethodGet, k)))
+	if !k.NoCreate {
+		rs = append(rs, newRoute(http.MethodPost, k.Segment, scope, createHandler(k, nil)))
+	}
+	if !k.NoUpdate {
+		rs = append(rs, newRoute(http.MethodPut, k.Segment+"/{id}", scope, itemHandler(http.MethodPut, k)))
+	}
+	if !k.NoDelete {
+		rs = append(rs, newRoute(http.MethodDelete, k.Segment+"/{id}", scope, itemHandler(http.MethodDelete, k)))
+	}
+	return rs
+}
+
+// itemHandler serves GET, PUT or DELETE of the document of k the {id} route
+// parameter names.
+func itemHandler(method string, k *Kind) Handler {
+	return func(c *Call) (any, error) { return c.srv.serveItem(c, method, k, c.Param("id")) }
+}
+
+// serveItem answers GET, PUT or DELETE of the document of k with ID id.
+func (s *Server) serveItem(c *Call, method string, k *Kind, id string) (any, error) {
+	switch method {
+	case http.MethodPut:
+		d, err := c.Body()
 		if err != nil {
 			return nil, err
 		}
-		return c.srv.present(k, rec), nil
-	}))
-	if !k.NoCreate {
-		rs = append(rs, newRoute(http.MethodPost, k.Segment, scope, func(c *Call) (any, error) {
-			d, err := c.Body()
-			if err != nil {
+		return s.update(c, k, id, d)
+	case http.MethodDelete:
+		return s.remove(c, k, id)
+	}
+	rec, err := s.find(c, k, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.present(k, rec), nil
+}
+
+// createHandler serves POST of a new document of k (201 with its served
+// form). fixed, when not nil, returns properties the route decides (the
+// owning project of /projects/{projectId}/channels); it runs before the body
+// is read, and its properties override the body's.
+func createHandler(k *Kind, fixed func(c *Call) (Doc, error)) Handler {
+	return func(c *Call) (any, error) {
+		var props Doc
+		if fixed != nil {
+			var err error
+			if props, err = fixed(c); err != nil {
 				return nil, err
 			}
-			out, err := c.srv.create(c, k, d)
-			if err != nil {
-				return nil, err
-			}
-			c.Status = http.StatusCreated
-			return out, nil
-		}))
+		}
+		d, err := c.Body()
+		if err != nil {
+			return nil, err
+		}
+		for f, v := range props {
+			d[f] = v
+		}
+		out, err := c.srv.create(c, k, d)
+		if err != nil {
+			return nil, err
+		}
+		c.Status = http.StatusCreated
+		return out, nil
 	}
-	if !k.NoUpdate {
-		rs = append(rs, newRoute(http.MethodPut, k.Segment+"/{id}", scope, func(c *Call) (any, error) {
-			d, err := c.Body()
-			if err != nil {
-				return nil, err
-			}
-			return c.srv.update(c, k, c.Param("id"), d)
-		}))
-	}
-	if !k.NoDelete {
-		rs = append(rs, newRoute(http.MethodDelete, k.Segment+"/{id}", scope, func(c *Call) (any, error) {
-			return c.srv.remove(c, k, c.Param("id"))
-		}))
-	}
-	return rs
 }
 
 // kind returns a registered kind; it panics on a programming error.
@@ -528,6 +557,24 @@ func (s *Server) selected(c *Call, k *Kind) []*record {
 		sort.SliceStable(out, func(i, j int) bool { return k.Less(out[i].doc, out[j].doc) })
 	}
 	return out
+}
+
+// related returns the served documents of k, as a list request selects them,
+// whose field refers to id: the items of a sub-collection such as
+// /projects/{projectId}/channels.
+func (s *Server) related(c *Call, k *Kind, field, id string) []Doc {
+	items := []Doc{}
+	for _, rec := range s.selected(c, k) {
+		if strings.EqualFold(str(rec.doc, field), id) {
+			items = append(items, s.present(k, rec))
+		}
+	}
+	return items
+}
+
+// relatedPage serves related as the paged sub-collection at segment.
+func (s *Server) relatedPage(c *Call, k *Kind, field, id, segment, templateQuery string) (any, error) {
+	return s.page(c, k.ItemType, segment, templateQuery, s.related(c, k, field, id))
 }
 
 // newestFirst is the Less of the lists the real server serves newest first

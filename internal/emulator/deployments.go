@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // Deployments (DeploymentResource): POST /deployments deploys a release to
@@ -54,13 +53,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		items := []Doc{}
-		for _, rec := range c.srv.selected(c, deploymentsKind) {
-			if strings.EqualFold(str(rec.doc, "ReleaseId"), str(rel.doc, "Id")) {
-				items = append(items, c.srv.present(deploymentsKind, rec))
-			}
-		}
-		return c.srv.page(c, deploymentsKind.ItemType, "releases/"+str(rel.doc, "Id")+"/deployments", "{?skip,take}", items)
+		return c.srv.relatedPage(c, deploymentsKind, "ReleaseId", str(rel.doc, "Id"), "releases/"+str(rel.doc, "Id")+"/deployments", "{?skip,take}")
 	})
 	addRoute(http.MethodPost, "deployments/create/tenanted/v1", RouteSpace, func(c *Call) (any, error) { return deploymentCommand(c, true) })
 	addRoute(http.MethodPost, "deployments/create/untenanted/v1", RouteSpace, func(c *Call) (any, error) { return deploymentCommand(c, false) })

@@ -71,91 +71,68 @@ func init() {
 	addRoute(http.MethodGet, "deploymentprocesses", RouteSpace, func(c *Call) (any, error) {
 		return c.srv.listHandler(c, deploymentProcessesKind)
 	})
-	addRoute(http.MethodGet, "projects/{projectId}/deploymentprocesses", RouteSpace, func(c *Call) (any, error) {
-		p, err := c.srv.projectFor(c)
-		if err != nil {
-			return nil, err
-		}
-		rec, err := c.srv.find(c, deploymentProcessesKind, str(p, "DeploymentProcessId"))
-		if err != nil {
-			return nil, err
-		}
-		return c.srv.present(deploymentProcessesKind, rec), nil
-	})
-	addRoute(http.MethodPut, "projects/{projectId}/deploymentprocesses", RouteSpace, func(c *Call) (any, error) {
-		p, err := c.srv.projectFor(c)
-		if err != nil {
-			return nil, err
-		}
-		d, err := c.Body()
-		if err != nil {
-			return nil, err
-		}
-		return c.srv.update(c, deploymentProcessesKind, str(p, "DeploymentProcessId"), d)
-	})
+	for _, method := range []string{http.MethodGet, http.MethodPut} {
+		addRoute(method, "projects/{projectId}/deploymentprocesses", RouteSpace, projectOwned(method, deploymentProcessesKind, "DeploymentProcessId"))
+	}
 	addRoute(http.MethodGet, "projects/{projectId}/channels", RouteSpace, func(c *Call) (any, error) {
 		p, err := c.srv.projectFor(c)
 		if err != nil {
 			return nil, err
 		}
-		var items []Doc
-		for _, rec := range c.srv.selected(c, channelsKind) {
-			if strings.EqualFold(str(rec.doc, "ProjectId"), str(p, "Id")) {
-				items = append(items, c.srv.present(channelsKind, rec))
-			}
-		}
-		return c.srv.page(c, channelsKind.ItemType, "projects/"+str(p, "Id")+"/channels", channelsKind.TemplateQuery, items)
+		return c.srv.relatedPage(c, channelsKind, "ProjectId", str(p, "Id"), "projects/"+str(p, "Id")+"/channels", channelsKind.TemplateQuery)
 	})
-	addRoute(http.MethodPost, "projects/{projectId}/channels", RouteSpace, func(c *Call) (any, error) {
-		p, err := c.srv.projectFor(c)
-		if err != nil {
-			return nil, err
-		}
-		d, err := c.Body()
-		if err != nil {
-			return nil, err
-		}
-		d["ProjectId"] = p["Id"]
-		out, err := c.srv.create(c, channelsKind, d)
-		if err != nil {
-			return nil, err
-		}
-		c.Status = http.StatusCreated
-		return out, nil
-	})
+	addRoute(http.MethodPost, "projects/{projectId}/channels", RouteSpace, createInProject(channelsKind))
 	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
-		addRoute(method, "projects/{projectId}/channels/{id}", RouteSpace, projectChannelHandler(method))
+		addRoute(method, "projects/{projectId}/channels/{id}", RouteSpace, projectScoped(method, channelsKind))
 	}
 	addRoute(http.MethodGet, "projects/{projectId}/summary", RouteSpace, projectSummary)
 }
 
-// projectChannelHandler serves /projects/{projectId}/channels/{id}: the
-// channel must belong to the project.
-func projectChannelHandler(method string) Handler {
+// The routes below /projects/{projectId}/ that serve documents a project
+// owns (channels, runbooks, runbook processes and snapshots, the deployment
+// process, the variable set) share these handlers.
+
+// projectOwned serves GET or PUT of the one document of k the project points
+// at through field (/projects/{projectId}/variables: VariableSetId).
+func projectOwned(method string, k *Kind, field string) Handler {
 	return func(c *Call) (any, error) {
 		p, err := c.srv.projectFor(c)
 		if err != nil {
 			return nil, err
 		}
-		rec, err := c.srv.find(c, channelsKind, c.Param("id"))
+		return c.srv.serveItem(c, method, k, str(p, field))
+	}
+}
+
+// projectScoped serves GET/PUT/DELETE of a document below
+// /projects/{projectId}/…/{id}: it must belong to the project.
+func projectScoped(method string, k *Kind) Handler {
+	return func(c *Call) (any, error) {
+		p, err := c.srv.projectFor(c)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := c.srv.find(c, k, c.Param("id"))
 		if err != nil {
 			return nil, err
 		}
 		if !strings.EqualFold(str(rec.doc, "ProjectId"), str(p, "Id")) {
 			return nil, notFound(c.Param("id"))
 		}
-		switch method {
-		case http.MethodPut:
-			d, err := c.Body()
-			if err != nil {
-				return nil, err
-			}
-			return c.srv.update(c, channelsKind, str(rec.doc, "Id"), d)
-		case http.MethodDelete:
-			return c.srv.remove(c, channelsKind, str(rec.doc, "Id"))
-		}
-		return c.srv.present(channelsKind, rec), nil
+		return c.srv.serveItem(c, method, k, c.Param("id"))
 	}
+}
+
+// createInProject serves POST /projects/{projectId}/…: a new document of k
+// owned by the project.
+func createInProject(k *Kind) Handler {
+	return createHandler(k, func(c *Call) (Doc, error) {
+		p, err := c.srv.projectFor(c)
+		if err != nil {
+			return nil, err
+		}
+		return Doc{"ProjectId": p["Id"]}, nil
+	})
 }
 
 // projectSummary serves /projects/{projectId}/summary

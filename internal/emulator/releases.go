@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -69,13 +70,10 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		items := []Doc{}
 		search := strings.ToLower(c.QueryValue("searchByVersion"))
-		for _, rec := range c.srv.selected(c, releasesKind) {
-			if strings.EqualFold(str(rec.doc, "ProjectId"), str(p, "Id")) && strings.Contains(strings.ToLower(str(rec.doc, "Version")), search) {
-				items = append(items, c.srv.present(releasesKind, rec))
-			}
-		}
+		items := slices.DeleteFunc(c.srv.related(c, releasesKind, "ProjectId", str(p, "Id")), func(d Doc) bool {
+			return !strings.Contains(strings.ToLower(str(d, "Version")), search)
+		})
 		return c.srv.page(c, releasesKind.ItemType, "projects/"+str(p, "Id")+"/releases", "{/version}{?skip,take,searchByVersion}", items)
 	})
 	addRoute(http.MethodGet, "projects/{projectId}/releases/{version}", RouteSpace, func(c *Call) (any, error) {
@@ -103,13 +101,7 @@ func init() {
 				return nil, notFound(c.Param("id"))
 			}
 		}
-		items := []Doc{}
-		for _, rec := range c.srv.selected(c, releasesKind) {
-			if strings.EqualFold(str(rec.doc, "ChannelId"), str(ch.doc, "Id")) {
-				items = append(items, c.srv.present(releasesKind, rec))
-			}
-		}
-		return c.srv.page(c, releasesKind.ItemType, "channels/"+str(ch.doc, "Id")+"/releases", "{?skip,take,searchByVersion}", items)
+		return c.srv.relatedPage(c, releasesKind, "ChannelId", str(ch.doc, "Id"), "channels/"+str(ch.doc, "Id")+"/releases", "{?skip,take,searchByVersion}")
 	}
 	addRoute(http.MethodGet, "channels/{id}/releases", RouteSpace, channelReleases)
 	addRoute(http.MethodGet, "projects/{projectId}/channels/{id}/releases", RouteSpace, channelReleases)

@@ -76,25 +76,9 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return c.srv.runbooksOf(c, str(p, "Id")), nil
+		return c.srv.related(c, runbooksKind, "ProjectId", str(p, "Id")), nil
 	})
-	addRoute(http.MethodPost, "projects/{projectId}/runbooks", RouteSpace, func(c *Call) (any, error) {
-		p, err := c.srv.projectFor(c)
-		if err != nil {
-			return nil, err
-		}
-		d, err := c.Body()
-		if err != nil {
-			return nil, err
-		}
-		d["ProjectId"] = p["Id"]
-		out, err := c.srv.create(c, runbooksKind, d)
-		if err != nil {
-			return nil, err
-		}
-		c.Status = http.StatusCreated
-		return out, nil
-	})
+	addRoute(http.MethodPost, "projects/{projectId}/runbooks", RouteSpace, createInProject(runbooksKind))
 	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
 		addRoute(method, "projects/{projectId}/runbooks/{id}", RouteSpace, projectScoped(method, runbooksKind))
 	}
@@ -103,53 +87,13 @@ func init() {
 	}
 }
 
-// runbooksOf returns the runbooks of a project as served.
-func (s *Server) runbooksOf(c *Call, projectID string) []Doc {
-	items := []Doc{}
-	for _, rec := range s.selected(c, runbooksKind) {
-		if strings.EqualFold(str(rec.doc, "ProjectId"), projectID) {
-			items = append(items, s.present(runbooksKind, rec))
-		}
-	}
-	return items
-}
-
 func projectRunbooks(c *Call) (any, error) {
 	p, err := c.srv.projectFor(c)
 	if err != nil {
 		return nil, err
 	}
 	id := str(p, "Id")
-	return c.srv.page(c, runbooksKind.ItemType, "projects/"+id+"/runbooks", "{?skip,take,partialName}", c.srv.runbooksOf(c, id))
-}
-
-// projectScoped serves GET/PUT/DELETE of a document below
-// /projects/{projectId}/…/{id}: it must belong to the project.
-func projectScoped(method string, k *Kind) Handler {
-	return func(c *Call) (any, error) {
-		p, err := c.srv.projectFor(c)
-		if err != nil {
-			return nil, err
-		}
-		rec, err := c.srv.find(c, k, c.Param("id"))
-		if err != nil {
-			return nil, err
-		}
-		if !strings.EqualFold(str(rec.doc, "ProjectId"), str(p, "Id")) {
-			return nil, notFound(c.Param("id"))
-		}
-		switch method {
-		case http.MethodPut:
-			d, err := c.Body()
-			if err != nil {
-				return nil, err
-			}
-			return c.srv.update(c, k, c.Param("id"), d)
-		case http.MethodDelete:
-			return c.srv.remove(c, k, c.Param("id"))
-		}
-		return c.srv.present(k, rec), nil
-	}
+	return c.srv.relatedPage(c, runbooksKind, "ProjectId", id, "projects/"+id+"/runbooks", "{?skip,take,partialName}")
 }
 
 var (

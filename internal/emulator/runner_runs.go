@@ -51,13 +51,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		items := []Doc{}
-		for _, rec := range c.srv.selected(c, runbookRunsKind) {
-			if strings.EqualFold(str(rec.doc, "ProjectId"), str(p, "Id")) {
-				items = append(items, c.srv.present(runbookRunsKind, rec))
-			}
-		}
-		return c.srv.page(c, runbookRunsKind.ItemType, "projects/"+str(p, "Id")+"/runbookRuns", "{?skip,take}", items)
+		return c.srv.relatedPage(c, runbookRunsKind, "ProjectId", str(p, "Id"), "projects/"+str(p, "Id")+"/runbookRuns", "{?skip,take}")
 	})
 }
 

@@ -61,29 +61,13 @@ func init() {
 			}
 		},
 	})
-	addRoute(http.MethodPost, "projects/{projectId}/runbookSnapshots", RouteSpace, func(c *Call) (any, error) {
-		p, err := c.srv.projectFor(c)
-		if err != nil {
-			return nil, err
-		}
-		d, err := c.Body()
-		if err != nil {
-			return nil, err
-		}
-		d["ProjectId"] = p["Id"]
-		out, err := c.srv.create(c, runbookSnapshotsKind, d)
-		if err != nil {
-			return nil, err
-		}
-		c.Status = http.StatusCreated
-		return out, nil
-	})
+	addRoute(http.MethodPost, "projects/{projectId}/runbookSnapshots", RouteSpace, createInProject(runbookSnapshotsKind))
 	addRoute(http.MethodGet, "projects/{projectId}/runbookSnapshots", RouteSpace, func(c *Call) (any, error) {
 		p, err := c.srv.projectFor(c)
 		if err != nil {
 			return nil, err
 		}
-		return c.srv.snapshotList(c, "projects/"+str(p, "Id")+"/runbookSnapshots", "ProjectId", str(p, "Id"))
+		return c.srv.relatedPage(c, runbookSnapshotsKind, "ProjectId", str(p, "Id"), "projects/"+str(p, "Id")+"/runbookSnapshots", "{?skip,take}")
 	})
 	addRoute(http.MethodGet, "projects/{projectId}/runbookSnapshots/{idOrName}", RouteSpace, func(c *Call) (any, error) {
 		p, err := c.srv.projectFor(c)
@@ -104,7 +88,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return c.srv.snapshotList(c, "runbooks/"+str(rb.doc, "Id")+"/runbookSnapshots", "RunbookId", str(rb.doc, "Id"))
+		return c.srv.relatedPage(c, runbookSnapshotsKind, "RunbookId", str(rb.doc, "Id"), "runbooks/"+str(rb.doc, "Id")+"/runbookSnapshots", "{?skip,take}")
 	}
 	addRoute(http.MethodGet, "runbooks/{runbookId}/runbookSnapshots", RouteSpace, snapshotsOfRunbook)
 	addRoute(http.MethodGet, "projects/{projectId}/runbooks/{runbookId}/runbookSnapshots", RouteSpace, snapshotsOfRunbook)
@@ -130,16 +114,6 @@ func init() {
 	}
 	addRoute(http.MethodGet, "runbookProcesses/{id}/runbookSnapshotTemplate", RouteSpace, processTemplate)
 	addRoute(http.MethodGet, "projects/{projectId}/runbookProcesses/{id}/runbookSnapshotTemplate", RouteSpace, processTemplate)
-}
-
-func (s *Server) snapshotList(c *Call, segment, field, id string) (any, error) {
-	items := []Doc{}
-	for _, rec := range s.selected(c, runbookSnapshotsKind) {
-		if strings.EqualFold(str(rec.doc, field), id) {
-			items = append(items, s.present(runbookSnapshotsKind, rec))
-		}
-	}
-	return s.page(c, runbookSnapshotsKind.ItemType, segment, "{?skip,take}", items)
 }
 
 func snapshotDefaults(c *Call, d Doc) error {

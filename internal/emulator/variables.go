@@ -63,28 +63,9 @@ func init() {
 	addRoute(http.MethodGet, "variables/all", RouteSpace, func(c *Call) (any, error) {
 		return c.srv.allHandler(c, variableSetsKind)
 	})
-	addRoute(http.MethodGet, "projects/{projectId}/variables", RouteSpace, func(c *Call) (any, error) {
-		p, err := c.srv.projectFor(c)
-		if err != nil {
-			return nil, err
-		}
-		rec, err := c.srv.find(c, variableSetsKind, str(p, "VariableSetId"))
-		if err != nil {
-			return nil, err
-		}
-		return c.srv.present(variableSetsKind, rec), nil
-	})
-	addRoute(http.MethodPut, "projects/{projectId}/variables", RouteSpace, func(c *Call) (any, error) {
-		p, err := c.srv.projectFor(c)
-		if err != nil {
-			return nil, err
-		}
-		d, err := c.Body()
-		if err != nil {
-			return nil, err
-		}
-		return c.srv.update(c, variableSetsKind, str(p, "VariableSetId"), d)
-	})
+	for _, method := range []string{http.MethodGet, http.MethodPut} {
+		addRoute(method, "projects/{projectId}/variables", RouteSpace, projectOwned(method, variableSetsKind, "VariableSetId"))
+	}
 }
 
 // newVariableSet is the empty variable set the server creates with its owner.
