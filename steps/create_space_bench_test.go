@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
-	"github.com/octofleet/octofleet/internal/octopus"
 	"github.com/octofleet/octofleet/steps"
 )
 
@@ -26,11 +24,7 @@ func benchInput(name string) steps.CreateSpaceInput {
 //
 //	go test ./steps -run '^$' -bench CreateSpaceAPICost -benchtime 20x
 func BenchmarkCreateSpaceAPICost(b *testing.B) {
-	emu := emulatortest.New(b)
-	oct, err := octopus.Dial(context.Background(), octopus.Options{URL: emu.URL(), APIKey: emu.APIKey()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	emu, oct := dialNew(b)
 	run := func(b *testing.B, step steps.CreateSpace) {
 		b.Helper()
 		p, err := step.Plan(context.Background(), oct)

@@ -1,11 +1,8 @@
 package steps_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"sort"
@@ -30,19 +27,14 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	emu := emulatortest.New(t)
+	emu, oct := dialNew(t)
 	for _, u := range []string{"alice", "bob", "carol"} {
 		if _, _, err := emu.CreateUser(u, strings.ToUpper(u[:1])+u[1:]); err != nil {
 			t.Fatalf("create user %s: %v", u, err)
 		}
 	}
-	f := &fixture{t: t, emu: emu}
+	f := &fixture{t: t, emu: emu, oct: oct}
 	f.raw(t, http.MethodPost, "/api/teams", map[string]any{"Name": "Platform", "Description": "System team", "MemberUserIds": []string{}}, nil)
-	oct, err := octopus.Dial(context.Background(), octopus.Options{URL: emu.URL(), APIKey: emu.APIKey()})
-	if err != nil {
-		t.Fatalf("dial emulator: %v", err)
-	}
-	f.oct = oct
 	emu.ResetRequests()
 	return f
 }
@@ -50,37 +42,7 @@ func newFixture(t testing.TB) *fixture {
 // raw sends one request with the admin API key, behind the tool's back.
 func (f *fixture) raw(t testing.TB, method, path string, body, out any) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(context.Background(), method, f.emu.URL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Octopus-ApiKey", f.emu.APIKey())
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close() //nolint:errcheck // read path
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-	}
+	emulatortest.Call(t, f.emu, method, path, body, out)
 }
 
 // edit reads an Octopus document, lets mutate change it and PUTs it back.

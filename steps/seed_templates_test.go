@@ -30,19 +30,14 @@ type seedEnv struct {
 
 func newSeedEnv(t testing.TB, opts ...func(*emulator.Options)) *seedEnv {
 	t.Helper()
-	emu := emulatortest.New(t, opts...)
-	oct, err := octopus.Dial(context.Background(), octopus.Options{URL: emu.URL(), APIKey: emu.APIKey()})
-	if err != nil {
-		t.Fatalf("dial emulator: %v", err)
-	}
+	emu, oct := dialNew(t, opts...)
 	return &seedEnv{t: t, emu: emu, oct: oct}
 }
 
 // do sends one request with the admin API key and decodes the answer.
 func (e *seedEnv) do(method, path string, body, out any) {
 	e.t.Helper()
-	f := &fixture{t: e.t, emu: e.emu}
-	f.raw(e.t, method, path, body, out)
+	emulatortest.Call(e.t, e.emu, method, path, body, out)
 }
 
 // space creates a space and returns its Id.
@@ -439,10 +434,7 @@ func TestSeedTemplatesCommunity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &seedEnv{t: t, emu: emu}
-	if e.oct, err = octopus.Dial(context.Background(), octopus.Options{URL: emu.URL(), APIKey: emu.APIKey()}); err != nil {
-		t.Fatal(err)
-	}
+	e := &seedEnv{t: t, emu: emu, oct: mustDial(t, emu)}
 	spaceID := e.space("Team A")
 	step := func() *steps.SeedTemplates {
 		return &steps.SeedTemplates{In: steps.SeedTemplatesInput{TargetSpace: "Team A", Community: []string{"Community - Notify"}}}
