@@ -94,19 +94,9 @@ func deploymentCreated(c *Call, d Doc) error {
 	if err != nil {
 		return err
 	}
-	desc := fmt.Sprintf("Deploy %s release %s to %s", str(project, "Name"), str(rel, "Version"), str(env, "Name"))
-	if tenant != nil {
-		desc += " for " + str(tenant, "Name")
-	}
-	task, err := s.newTask(c, "Deploy", desc, str(project, "Id"), map[string]any{"DeploymentId": d["Id"]})
-	if err != nil {
-		return err
-	}
-	taskID := str(task, "Id")
-	d["TaskId"] = taskID
-	d["QueueTime"] = task["QueueTime"]
 	channel := s.docCopy(channelsKind, c.SpaceID, str(rel, "ChannelId"))
-	plan := s.buildPlan(c, planInput{
+	desc := fmt.Sprintf("Deploy %s release %s to %s", str(project, "Name"), str(rel, "Version"), str(env, "Name"))
+	return s.queueExecution(c, d, "Deploy", desc, "DeploymentId", planInput{
 		what:         "deployment",
 		project:      project,
 		process:      s.frozen(c.SpaceID, str(rel, "ProjectDeploymentProcessSnapshotId")),
@@ -118,7 +108,6 @@ func deploymentCreated(c *Call, d Doc) error {
 		selected:     toList(rel["SelectedPackages"]),
 		prompted:     promptedValues(d),
 		system: map[string]string{
-			"Octopus.Task.Id":              taskID,
 			"Octopus.Deployment.Id":        str(d, "Id"),
 			"Octopus.Deployment.Name":      str(d, "Name"),
 			"Octopus.Release.Id":           str(rel, "Id"),
@@ -128,21 +117,15 @@ func deploymentCreated(c *Call, d Doc) error {
 			"Octopus.Release.Channel.Name": str(channel, "Name"),
 		},
 	})
-	s.tasks().enqueue(taskID, desc, plan)
-	return nil
 }
 
 // deploymentCommand serves the create/tenanted/v1 and create/untenanted/v1
 // commands.
 func deploymentCommand(c *Call, tenanted bool) (any, error) {
 	s := c.srv
-	body, err := commandBody(c)
+	body, project, err := commandProject(c)
 	if err != nil {
 		return nil, err
-	}
-	project := s.resolve(c, projectsKind, str(body, "projectname"), nil)
-	if project == nil {
-		return nil, badRequest(fmt.Sprintf("The project '%s' does not exist.", str(body, "projectname")))
 	}
 	rel := s.releaseByVersion(c, str(project.doc, "Id"), str(body, "releaseversion"))
 	if rel == nil {
@@ -161,23 +144,9 @@ func deploymentCommand(c *Call, tenanted bool) (any, error) {
 			return nil, badRequest("Please provide at least one tenant in tenants or tenantTags.")
 		}
 	}
-	out := []any{}
-	for _, name := range envNames {
-		env := s.resolve(c, environmentsKind, name, nil)
-		if env == nil {
-			return nil, badRequest(fmt.Sprintf("The environment '%s' does not exist.", name))
-		}
-		for _, t := range tenants {
-			d := Doc{"ReleaseId": rel.doc["Id"], "EnvironmentId": env.doc["Id"], "FormValues": commandVariables(body)}
-			if t != nil {
-				d["TenantId"] = t["Id"]
-			}
-			dep, err := s.create(c, deploymentsKind, d)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, map[string]any{"DeploymentId": dep["Id"], "ServerTaskId": dep["TaskId"]})
-		}
+	out, err := s.startPerTarget(c, deploymentsKind, Doc{"ReleaseId": rel.doc["Id"]}, body, envNames, tenants, "DeploymentId")
+	if err != nil {
+		return nil, err
 	}
 	return Doc{"DeploymentServerTasks": out}, nil
 }

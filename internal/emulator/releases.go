@@ -193,13 +193,9 @@ func (s *Server) nextReleaseVersion(c *Call, projectID string) string {
 // or "Step:Version"; ignoreIfAlreadyExists answers with the existing release.
 func releaseCommand(c *Call) (any, error) {
 	s := c.srv
-	body, err := commandBody(c)
+	body, project, err := commandProject(c)
 	if err != nil {
 		return nil, err
-	}
-	project := s.resolve(c, projectsKind, str(body, "projectname"), nil)
-	if project == nil {
-		return nil, badRequest(fmt.Sprintf("The project '%s' does not exist.", str(body, "projectname")))
 	}
 	pid := str(project.doc, "Id")
 	version := str(body, "releaseversion")

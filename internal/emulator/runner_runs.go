@@ -186,17 +186,7 @@ func runbookRunCreated(c *Call, d Doc) error {
 		return err
 	}
 	desc := fmt.Sprintf("Run %s in %s", str(rb, "Name"), str(env, "Name"))
-	if tenant != nil {
-		desc += " for " + str(tenant, "Name")
-	}
-	task, err := s.newTask(c, "RunbookRun", desc, str(project, "Id"), map[string]any{"RunbookRunId": d["Id"]})
-	if err != nil {
-		return err
-	}
-	taskID := str(task, "Id")
-	d["TaskId"] = taskID
-	d["QueueTime"] = task["QueueTime"]
-	plan := s.buildPlan(c, planInput{
+	return s.queueExecution(c, d, "RunbookRun", desc, "RunbookRunId", planInput{
 		what:         "runbook run",
 		project:      project,
 		process:      s.frozen(c.SpaceID, str(snap, "FrozenRunbookProcessId")),
@@ -207,7 +197,6 @@ func runbookRunCreated(c *Call, d Doc) error {
 		selected:     toList(snap["SelectedPackages"]),
 		prompted:     promptedValues(d),
 		system: map[string]string{
-			"Octopus.Task.Id":              taskID,
 			"Octopus.Runbook.Id":           str(rb, "Id"),
 			"Octopus.Runbook.Name":         str(rb, "Name"),
 			"Octopus.RunbookRun.Id":        str(d, "Id"),
@@ -216,7 +205,25 @@ func runbookRunCreated(c *Call, d Doc) error {
 			"Octopus.RunbookSnapshot.Name": str(snap, "Name"),
 		},
 	})
-	s.tasks().enqueue(taskID, desc, plan)
+}
+
+// queueExecution gives a new deployment or runbook run d its server task
+// (name, with d's ID as the argument argName) and queues the plan of in. The
+// task's description is desc, plus " for <tenant>" when tenanted; the plan
+// gets Octopus.Task.Id.
+func (s *Server) queueExecution(c *Call, d Doc, name, desc, argName string, in planInput) error {
+	if in.tenant != nil {
+		desc += " for " + str(in.tenant, "Name")
+	}
+	task, err := s.newTask(c, name, desc, str(in.project, "Id"), map[string]any{argName: d["Id"]})
+	if err != nil {
+		return err
+	}
+	taskID := str(task, "Id")
+	d["TaskId"] = taskID
+	d["QueueTime"] = task["QueueTime"]
+	in.system["Octopus.Task.Id"] = taskID
+	s.tasks().enqueue(taskID, desc, s.buildPlan(c, in))
 	return nil
 }
 
@@ -245,6 +252,45 @@ func commandBody(c *Call) (Doc, error) {
 	out := Doc{}
 	for k, v := range d {
 		out[strings.ToLower(k)] = v
+	}
+	return out, nil
+}
+
+// commandProject decodes a v1 command and resolves its projectName.
+func commandProject(c *Call) (body Doc, project *record, err error) {
+	if body, err = commandBody(c); err != nil {
+		return nil, nil, err
+	}
+	if project = c.srv.resolve(c, projectsKind, str(body, "projectname"), nil); project == nil {
+		return nil, nil, badRequest(fmt.Sprintf("The project '%s' does not exist.", str(body, "projectname")))
+	}
+	return body, project, nil
+}
+
+// startPerTarget serves the tail of the deployment and runbook run
+// commands: one document of k (base plus the environment, tenant and
+// prompted values) per environment name and tenant (nil: untenanted). It
+// answers with {idName: the document's Id, "ServerTaskId": its task} each.
+func (s *Server) startPerTarget(c *Call, k *Kind, base, body Doc, envNames []string, tenants []Doc, idName string) ([]any, error) {
+	out := []any{}
+	for _, name := range envNames {
+		env := s.resolve(c, environmentsKind, name, nil)
+		if env == nil {
+			return nil, badRequest(fmt.Sprintf("The environment '%s' does not exist.", name))
+		}
+		for _, t := range tenants {
+			d := cloneDoc(base)
+			d["EnvironmentId"] = env.doc["Id"]
+			d["FormValues"] = commandVariables(body)
+			if t != nil {
+				d["TenantId"] = t["Id"]
+			}
+			created, err := s.create(c, k, d)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, map[string]any{idName: created["Id"], "ServerTaskId": created["TaskId"]})
+		}
 	}
 	return out, nil
 }
@@ -290,13 +336,9 @@ func commandVariables(body Doc) map[string]any {
 // runbookRunCommand serves POST runbook-runs/create/v1.
 func runbookRunCommand(c *Call) (any, error) {
 	s := c.srv
-	body, err := commandBody(c)
+	body, project, err := commandProject(c)
 	if err != nil {
 		return nil, err
-	}
-	project := s.resolve(c, projectsKind, str(body, "projectname"), nil)
-	if project == nil {
-		return nil, badRequest(fmt.Sprintf("The project '%s' does not exist.", str(body, "projectname")))
 	}
 	pid := str(project.doc, "Id")
 	rb := s.resolve(c, runbooksKind, str(body, "runbookname"), func(d Doc) bool { return strings.EqualFold(str(d, "ProjectId"), pid) })
@@ -322,23 +364,9 @@ func runbookRunCommand(c *Call) (any, error) {
 	if len(tenants) == 0 {
 		tenants = []Doc{nil}
 	}
-	out := []any{}
-	for _, name := range envNames {
-		env := s.resolve(c, environmentsKind, name, nil)
-		if env == nil {
-			return nil, badRequest(fmt.Sprintf("The environment '%s' does not exist.", name))
-		}
-		for _, t := range tenants {
-			d := Doc{"RunbookId": rb.doc["Id"], "RunbookSnapshotId": snapID, "EnvironmentId": env.doc["Id"], "FormValues": commandVariables(body)}
-			if t != nil {
-				d["TenantId"] = t["Id"]
-			}
-			run, err := s.create(c, runbookRunsKind, d)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, map[string]any{"RunbookRunId": run["Id"], "ServerTaskId": run["TaskId"]})
-		}
+	out, err := s.startPerTarget(c, runbookRunsKind, Doc{"RunbookId": rb.doc["Id"], "RunbookSnapshotId": snapID}, body, envNames, tenants, "RunbookRunId")
+	if err != nil {
+		return nil, err
 	}
 	return Doc{"RunbookRunServerTasks": out}, nil
 }
