@@ -86,6 +86,14 @@ func testOptions(emu *emulator.Server, clock *fakeClock, logs *logBuffer) Option
 	return Options{URL: emu.URL(), APIKey: emu.APIKey(), Logger: logs.Logger(), Now: clock.Now, Sleep: clock.Sleep}
 }
 
+// dialEmulator starts an emulator and dials a client to it with the admin
+// API key.
+func dialEmulator(t *testing.T) (*emulator.Server, *Client) {
+	t.Helper()
+	emu := emulatortest.New(t)
+	return emu, mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+}
+
 func mustDial(t *testing.T, opts Options) *Client {
 	t.Helper()
 	c, err := Dial(t.Context(), opts)
@@ -193,8 +201,7 @@ func TestDialWarnsOnPlainHTTPToRemoteHost(t *testing.T) {
 // the SDK reads to find the default space (it has no fixed space).
 func TestDialCost(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	emu, c := dialEmulator(t)
 	var got []string
 	for _, r := range emu.Requests() {
 		got = append(got, r.Method+" "+r.Path)

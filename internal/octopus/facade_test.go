@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 	"github.com/octofleet/octofleet/steps"
 )
 
@@ -23,8 +22,7 @@ type facadeFixture struct {
 
 func newFacadeFixture(t *testing.T, script string) (*facadeFixture, func() error) {
 	t.Helper()
-	emu := emulatortest.New(t)
-	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	emu, c := dialEmulator(t)
 	ctx := t.Context()
 	f := &facadeFixture{c: c, space: c.sdk.GetSpaceID()}
 	env, err := c.CreateEnvironment(ctx, steps.Environment{SpaceID: f.space, Name: "Production"})
@@ -167,8 +165,7 @@ func TestFacadeDeploymentAndCancel(t *testing.T) {
 // answer is lost is reported, never sent twice.
 func TestFacadeRunNotRetried(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	emu, c := dialEmulator(t)
 	emu.FailNext(http.MethodPost, "/api/"+c.sdk.GetSpaceID()+"/runbookRuns", http.StatusInternalServerError, 1)
 	_, err := c.StartRunbookRun(t.Context(), c.sdk.GetSpaceID(), steps.RunbookRunRequest{RunbookID: "Runbooks-1", SnapshotID: "RunbookSnapshots-1", EnvironmentID: "Environments-1"})
 	if err == nil {

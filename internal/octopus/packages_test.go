@@ -4,7 +4,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 	"github.com/octofleet/octofleet/steps"
 )
 
@@ -13,8 +12,7 @@ import (
 // upload is found in the feed instead of being sent twice.
 func TestUploadPackage(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	emu, c := dialEmulator(t)
 	ctx := t.Context()
 	const space = "Spaces-1"
 

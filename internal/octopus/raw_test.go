@@ -14,8 +14,7 @@ import (
 
 func TestRawRoundTrip(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	emu, c := dialEmulator(t)
 	ctx := t.Context()
 	path := "/api/" + c.sdk.GetSpaceID() + "/environments"
 

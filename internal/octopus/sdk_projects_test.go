@@ -3,7 +3,6 @@ package octopus_test
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -708,19 +707,9 @@ func TestSDKTenants(t *testing.T) {
 // check what actually travels on the wire.
 func rawGet(t *testing.T, s *projSDK, path string) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.emu.URL()+path, nil)
-	if err != nil {
-		t.Fatal(err)
+	var body string
+	if code := emulatortest.Call(t, s.emu, http.MethodGet, path, nil, &body); code != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, code)
 	}
-	req.Header.Set("X-Octopus-ApiKey", s.emu.APIKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
-	}
-	return string(body)
+	return body
 }

@@ -120,8 +120,7 @@ func TestSettingsSMTPForms(t *testing.T) {
 
 func TestSubscriptionsAndRoles(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	_, c := dialEmulator(t)
 	ctx := t.Context()
 	space := c.sdk.GetSpaceID()
 

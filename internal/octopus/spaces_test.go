@@ -8,7 +8,6 @@ import (
 
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/spaces"
 
-	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 	"github.com/octofleet/octofleet/steps"
 )
 
@@ -17,8 +16,7 @@ import (
 // A stopped task queue, which Octopus ignores on create, is set anyway.
 func TestSpaceManagersTeamHidden(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	_, c := dialEmulator(t)
 	ctx := t.Context()
 
 	me := mustCurrentUser(t, c)
@@ -71,8 +69,7 @@ func TestSpaceManagersTeamHidden(t *testing.T) {
 // name instead of being sent twice, for every kind create-space creates.
 func TestCreateOnceNoDuplicates(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	emu, c := dialEmulator(t)
 	ctx := t.Context()
 	sp, err := c.CreateSpace(ctx, steps.Space{Name: "Team A", ManagerUserIDs: []string{mustCurrentUser(t, c).ID}})
 	if err != nil {
@@ -164,8 +161,7 @@ func TestCreateOnceNoDuplicates(t *testing.T) {
 // space's team of the same name.
 func TestCreateSystemTeam(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustDial(t, Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	emu, c := dialEmulator(t)
 	ctx := t.Context()
 	def := c.sdk.GetSpaceID()
 	sp, err := c.CreateSpace(ctx, steps.Space{Name: "Team A", ManagerUserIDs: []string{mustCurrentUser(t, c).ID}})

@@ -1,10 +1,7 @@
 package octopus_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 
@@ -152,38 +149,13 @@ func TestUpdateProjectKeepsOtherSettings(t *testing.T) {
 
 func templatesGet(t *testing.T, emu *emulator.Server, path string) map[string]any {
 	t.Helper()
-	return templatesDo(t, emu, http.MethodGet, path, nil)
+	var out map[string]any
+	emulatortest.Call(t, emu, http.MethodGet, path, nil, &out)
+	return out
 }
 
 func templatesPut(t *testing.T, emu *emulator.Server, path string, doc map[string]any) {
 	t.Helper()
-	templatesDo(t, emu, http.MethodPut, path, doc)
-}
-
-// templatesDo sends one request behind the adapter's back.
-func templatesDo(t *testing.T, emu *emulator.Server, method, path string, body any) map[string]any {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, emu.URL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Octopus-ApiKey", emu.APIKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close() //nolint:errcheck // read path
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %v", method, path, resp.StatusCode, err)
-	}
-	return out
+	var out map[string]any // the answer must be a JSON document too
+	emulatortest.Call(t, emu, http.MethodPut, path, doc, &out)
 }
