@@ -349,18 +349,25 @@ func communityCategory(c *Call, id string) string {
 	return "Other"
 }
 
-// installSpace returns a Call for the space an installation URL names (the
-// default space when it names none).
-func installSpace(c *Call) (*Call, error) {
+// installation resolves an installation URL
+// (/communityactiontemplates/{id}/…{/spaceId}): the community template, a
+// Call for the space the URL names (the default space when it names none)
+// and the action template installed from it there (nil when none).
+func installation(c *Call) (comm *record, cs *Call, installed *record, err error) {
+	comm, err = c.srv.find(c, communityTemplatesKind, c.Param("id"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	id := c.Param("spaceId")
 	if id == "" {
 		id = c.srv.defaultSpaceID()
 	}
 	sp := c.srv.st.get(spacesKind.Name, "", id)
 	if sp == nil {
-		return nil, notFound(id)
+		return nil, nil, nil, notFound(id)
 	}
-	return c.InSpace(str(sp.doc, "Id")), nil
+	cs = c.InSpace(str(sp.doc, "Id"))
+	return comm, cs, c.srv.installedIn(cs, str(comm.doc, "Id")), nil
 }
 
 // installedIn returns the action template installed from community template
@@ -378,16 +385,11 @@ func (s *Server) installedIn(c *Call, cid string) *record {
 // version) on /communityactiontemplates/{id}/installation{/spaceId}.
 func installHandler(method string) Handler {
 	return func(c *Call) (any, error) {
-		comm, err := c.srv.find(c, communityTemplatesKind, c.Param("id"))
-		if err != nil {
-			return nil, err
-		}
-		cs, err := installSpace(c)
+		comm, cs, existing, err := installation(c)
 		if err != nil {
 			return nil, err
 		}
 		cid := str(comm.doc, "Id")
-		existing := c.srv.installedIn(cs, cid)
 		doc := Doc{
 			"Name":                      comm.doc["Name"],
 			"Description":               comm.doc["Description"],
@@ -442,15 +444,10 @@ func (s *Server) replaceInstalled(c *Call, old *record, d Doc) (Doc, error) {
 
 // installedTemplate serves /communityactiontemplates/{id}/actiontemplate{/spaceId}.
 func installedTemplate(c *Call) (any, error) {
-	comm, err := c.srv.find(c, communityTemplatesKind, c.Param("id"))
+	comm, _, rec, err := installation(c)
 	if err != nil {
 		return nil, err
 	}
-	cs, err := installSpace(c)
-	if err != nil {
-		return nil, err
-	}
-	rec := c.srv.installedIn(cs, str(comm.doc, "Id"))
 	if rec == nil {
 		return nil, notFound(str(comm.doc, "Id"))
 	}
