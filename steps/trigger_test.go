@@ -30,8 +30,8 @@ const (
 
 func newManagement(t *testing.T, f *fixture) *management {
 	t.Helper()
-	out := mustApply(t, steps.CreateSpace{In: steps.CreateSpaceInput{Name: mgmtSpace, Environments: []steps.EnvironmentInput{{Name: "Production"}}}},
-		f.oct, mustPlan(t, steps.CreateSpace{In: steps.CreateSpaceInput{Name: mgmtSpace, Environments: []steps.EnvironmentInput{{Name: "Production"}}}}, f.oct))
+	space := steps.CreateSpace{In: steps.CreateSpaceInput{Name: mgmtSpace, Environments: []steps.EnvironmentInput{{Name: "Production"}}}}
+	out := mustApply(t, space, f.oct, mustPlan(t, space, f.oct))
 	m := &management{f: f, spaceID: out[steps.OutputSpaceID]}
 	sp := "/api/" + m.spaceID
 	var envs, lcs, pgs []map[string]any
@@ -55,6 +55,32 @@ func newManagement(t *testing.T, f *fixture) *management {
 	}
 	f.emu.ResetRequests()
 	return m
+}
+
+// newManagementWith is a management space on a new fixture, changed by setup
+// when it is not nil.
+func newManagementWith(t *testing.T, setup func(t *testing.T, m *management)) (*fixture, *management) {
+	t.Helper()
+	f := newFixture(t)
+	m := newManagement(t, f)
+	if setup != nil {
+		setup(t, m)
+	}
+	return f, m
+}
+
+// assertTaskCanceled waits for the emulator's tasks to end and checks that
+// task taskID ended Canceled.
+func assertTaskCanceled(t *testing.T, f *fixture, taskID string) {
+	t.Helper()
+	if err := f.emu.WaitForTasks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var task map[string]any
+	f.raw(t, http.MethodGet, "/api/tasks/"+taskID, nil, &task)
+	if task["State"] != steps.TaskCanceled {
+		t.Errorf("upstream task state = %v, want Canceled", task["State"])
+	}
 }
 
 func scriptStep(name, script string) []map[string]any {
@@ -121,6 +147,12 @@ func fastTrigger(in steps.TriggerInput, log *bytes.Buffer) steps.Trigger {
 
 func TestTriggerRunsForExactlyTheTenant(t *testing.T) {
 	t.Parallel()
+	// Release 1.0.0 prints the hello line, 1.0.1 another one.
+	twoReleases := func(t *testing.T, m *management) {
+		m.release(t, "1.0.0")
+		m.setDeployScript(t, `echo "newer release for #{Octopus.Tenant.Name}"`)
+		m.release(t, "1.0.1")
+	}
 	cases := []struct {
 		name  string
 		in    steps.TriggerInput
@@ -132,28 +164,14 @@ func TestTriggerRunsForExactlyTheTenant(t *testing.T) {
 		{name: "runbook", kind: steps.KindRunbookRun, want: "Hello from Acme", other: "newer release",
 			in: steps.TriggerInput{Space: mgmtSpace, Project: mgmtProject, Tenant: "Acme", Environment: "Production", Runbook: "Say hello"}},
 		{name: "latest release", kind: steps.KindDeployment, want: "newer release for Acme", other: "Hello from",
-			in: steps.TriggerInput{Space: mgmtSpace, Project: mgmtProject, Tenant: "Acme", Environment: "Production"},
-			setup: func(t *testing.T, m *management) {
-				m.release(t, "1.0.0")
-				m.setDeployScript(t, `echo "newer release for #{Octopus.Tenant.Name}"`)
-				m.release(t, "1.0.1")
-			}},
+			in: steps.TriggerInput{Space: mgmtSpace, Project: mgmtProject, Tenant: "Acme", Environment: "Production"}, setup: twoReleases},
 		{name: "given version", kind: steps.KindDeployment, want: "Hello from Acme", other: "newer release",
-			in: steps.TriggerInput{Space: mgmtSpace, Project: mgmtProject, Tenant: "Acme", Environment: "Production", ReleaseVersion: "1.0.0"},
-			setup: func(t *testing.T, m *management) {
-				m.release(t, "1.0.0")
-				m.setDeployScript(t, `echo "newer release for #{Octopus.Tenant.Name}"`)
-				m.release(t, "1.0.1")
-			}},
+			in: steps.TriggerInput{Space: mgmtSpace, Project: mgmtProject, Tenant: "Acme", Environment: "Production", ReleaseVersion: "1.0.0"}, setup: twoReleases},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t)
-			m := newManagement(t, f)
-			if tc.setup != nil {
-				tc.setup(t, m)
-			}
+			f, m := newManagementWith(t, tc.setup)
 			f.emu.ResetRequests()
 			var log bytes.Buffer
 			step := fastTrigger(tc.in, &log)
@@ -219,11 +237,7 @@ func TestTriggerFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t)
-			m := newManagement(t, f)
-			if tc.setup != nil {
-				tc.setup(t, m)
-			}
+			f, _ := newManagementWith(t, tc.setup)
 			in := tc.in
 			in.Space, in.Project, in.Environment = mgmtSpace, mgmtProject, "Production"
 			if in.Tenant == "" {
@@ -252,14 +266,7 @@ func TestTriggerFailures(t *testing.T) {
 				t.Errorf("no TaskId in %v", out)
 			}
 			if tc.name == "timeout cancels the task" {
-				if err := f.emu.WaitForTasks(context.Background()); err != nil {
-					t.Fatal(err)
-				}
-				var task map[string]any
-				f.raw(t, http.MethodGet, "/api/tasks/"+out[steps.OutputTaskID], nil, &task)
-				if task["State"] != steps.TaskCanceled {
-					t.Errorf("upstream task state = %v, want Canceled", task["State"])
-				}
+				assertTaskCanceled(t, f, out[steps.OutputTaskID])
 			}
 		})
 	}
@@ -340,12 +347,5 @@ func TestTriggerStoppedCancelsTheTask(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "canceled waiting for task") {
 		t.Fatalf("apply error = %v, want canceled; log:\n%s", err, log.buf.String())
 	}
-	if err := f.emu.WaitForTasks(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	var task map[string]any
-	f.raw(t, http.MethodGet, "/api/tasks/"+out[steps.OutputTaskID], nil, &task)
-	if task["State"] != steps.TaskCanceled {
-		t.Errorf("upstream task state = %v, want Canceled", task["State"])
-	}
+	assertTaskCanceled(t, f, out[steps.OutputTaskID])
 }
