@@ -40,6 +40,19 @@ func (e *seedEnv) kit(name string, withPool bool) spaceKit {
 	return k
 }
 
+// templateHub makes space Hub (with a worker pool), seeds step template
+// "Approved - Deploy" into it from a folder and builds the template project
+// on it.
+func templateHub(t testing.TB, e *seedEnv) spaceKit {
+	t.Helper()
+	hub := e.kit("Hub", true)
+	dir := t.TempDir()
+	writeTemplate(t, dir, "deploy.json", libraryTemplate("Approved - Deploy", "echo deploy"))
+	runStep(t, &steps.SeedTemplates{In: steps.SeedTemplatesInput{TargetSpace: "Hub", From: []string{dir}}}, e.oct)
+	templateProject(t, e, hub)
+	return hub
+}
+
 // templateProject builds project "Template - Web" in the hub: a deployment
 // process using a step template, a worker pool, a feed and environments; a
 // runbook with a process; variables (one sensitive); tenant variable templates.
@@ -133,11 +146,7 @@ func TestSeedTemplatesTemplateProject(t *testing.T) {
 		t.Run(map[bool]string{false: "same instance", true: "another instance"}[otherServer], func(t *testing.T) {
 			t.Parallel()
 			up := newSeedEnv(t)
-			hub := up.kit("Hub", true)
-			dir := t.TempDir()
-			writeTemplate(t, dir, "deploy.json", libraryTemplate("Approved - Deploy", "echo deploy"))
-			runStep(t, &steps.SeedTemplates{In: steps.SeedTemplatesInput{TargetSpace: "Hub", From: []string{dir}}}, up.oct)
-			templateProject(t, up, hub)
+			hub := templateHub(t, up)
 
 			down := up
 			if otherServer {
@@ -268,11 +277,7 @@ func TestSeedTemplatesTemplateProject(t *testing.T) {
 func TestSeedTemplatesUnmappableReference(t *testing.T) {
 	t.Parallel()
 	e := newSeedEnv(t)
-	hub := e.kit("Hub", true)
-	dir := t.TempDir()
-	writeTemplate(t, dir, "deploy.json", libraryTemplate("Approved - Deploy", "echo deploy"))
-	runStep(t, &steps.SeedTemplates{In: steps.SeedTemplatesInput{TargetSpace: "Hub", From: []string{dir}}}, e.oct)
-	templateProject(t, e, hub)
+	templateHub(t, e)
 	e.kit("Team A", false) // no "Linux workers" pool
 
 	e.emu.ResetRequests()
