@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,14 +41,7 @@ type projSDK struct {
 func newProjSDK(t *testing.T, opts ...func(*emulator.Options)) *projSDK {
 	t.Helper()
 	emu := emulatortest.New(t, opts...)
-	u, err := url.Parse(emu.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.NewClient(nil, u, emu.APIKey(), "")
-	if err != nil {
-		t.Fatalf("new client: %v", err)
-	}
+	c := mustCoreClient(t, emu)
 	s := &projSDK{emu: emu, c: c, space: c.GetSpaceID()}
 	if s.space == "" {
 		t.Fatal("client found no default space")
