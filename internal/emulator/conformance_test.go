@@ -1,10 +1,8 @@
 package emulator
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -161,7 +159,15 @@ func newConformanceServer(t *testing.T) *Server {
 	if err := os.WriteFile(filepath.Join(dir, "conformance.json"), []byte(tmpl), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{CommunityTemplatesDir: dir})
+	return startServer(t, Options{CommunityTemplatesDir: dir})
+}
+
+// startServer starts an emulator with o and closes it when the test ends, as
+// emulatortest.New does for the other packages (this package's tests cannot
+// import it).
+func startServer(t *testing.T, o Options) *Server {
+	t.Helper()
+	s, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,28 +183,7 @@ func newConformanceServer(t *testing.T) *Server {
 // answer, failing the test on an unexpected status.
 func conformanceCall(t *testing.T, s *Server, method, path string, body any, want int) any {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, s.URL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Octopus-ApiKey", s.APIKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, raw := SendRequest(t, s, method, path, "", body, s.APIKey())
 	if resp.StatusCode != want {
 		t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, want, raw)
 	}

@@ -25,36 +25,14 @@ type response struct {
 // the JSON answer.
 func do(t *testing.T, s *emulator.Server, method, path string, body any, key ...string) response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatalf("encode body: %v", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, s.URL()+path, rd)
-	if err != nil {
-		t.Fatalf("new request: %v", err)
-	}
 	k := s.APIKey()
 	if len(key) > 0 {
 		k = key[0]
 	}
-	if k != "" {
-		req.Header.Set("X-Octopus-ApiKey", k)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("read %s %s: %v", method, path, err)
-	}
+	resp, raw := emulator.SendRequest(t, s, method, path, "", body, k)
 	r := response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
 	if len(raw) > 0 {
+		var err error
 		if raw[0] == '[' {
 			err = json.Unmarshal(raw, &r.Array)
 		} else {

@@ -6,8 +6,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -168,20 +166,7 @@ func finished(t *testing.T, s *emulator.Server, taskID string) map[string]any {
 // rawLog fetches /api/tasks/{id}/raw.
 func rawLog(t *testing.T, s *emulator.Server, taskID string) string {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL()+"/api/tasks/"+taskID+"/raw", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Octopus-ApiKey", s.APIKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := emulator.SendRequest(t, s, http.MethodGet, "/api/tasks/"+taskID+"/raw", "", nil, s.APIKey())
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
 		t.Fatalf("raw log: %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
@@ -476,34 +461,8 @@ func zipOf(t *testing.T, files map[string]string) []byte {
 // upload sends a package the way the Octopus CLI does.
 func upload(t *testing.T, s *emulator.Server, fileName string, data []byte, query string) response {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile("fileToUpload", fileName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fw.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := mw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL()+sp+"/packages/raw"+query, &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("X-Octopus-ApiKey", s.APIKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{Status: resp.StatusCode, Raw: raw}
+	status, raw := emulator.UploadPackage(t, s, fileName, data, query)
+	return response{Status: status, Raw: raw}
 }
 
 func TestPackagesExtractedForScripts(t *testing.T) {
@@ -757,11 +716,7 @@ func TestRunbookSnapshotTemplateAndLists(t *testing.T) {
 
 func TestTasksAndPackagesSurviveARestart(t *testing.T) {
 	t.Parallel()
-	state := filepath.Join(t.TempDir(), "state.json")
-	s, err := emulator.New(emulator.Options{StatePath: state})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, state := startWithState(t)
 	w := newWorld(t, s)
 	pkg := tarGz(t, map[string]string{"hello.txt": "hi\n"})
 	if r := upload(t, s, "hello.1.0.0.tar.gz", pkg, ""); r.Status != 201 {
@@ -777,7 +732,7 @@ func TestTasksAndPackagesSurviveARestart(t *testing.T) {
 		t.Fatalf("state file: %v (or it holds a secret in the clear)", err)
 	}
 
-	s2 := emulatortest.New(t, func(o *emulator.Options) { o.StatePath = state })
+	s2 := emulatortest.New(t, withState(state))
 	task := must(t, do(t, s2, "GET", "/api/tasks/"+taskID, nil), 200).Body
 	if task["State"] != "Success" {
 		t.Errorf("task after restart: %v", task["State"])
@@ -785,19 +740,9 @@ func TestTasksAndPackagesSurviveARestart(t *testing.T) {
 	if !contains(detailLines(t, s2, taskID), "Info: persisted line") {
 		t.Errorf("log after restart: %v", detailLines(t, s2, taskID))
 	}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s2.URL()+sp+"/packages/packages-hello.1.0.0/raw", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Octopus-ApiKey", s2.APIKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	got, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 || !bytes.Equal(got, pkg) {
-		t.Errorf("package after restart: %d, %d bytes (%v), want %d bytes", resp.StatusCode, len(got), err, len(pkg))
+	resp, got := emulator.SendRequest(t, s2, http.MethodGet, sp+"/packages/packages-hello.1.0.0/raw", "", nil, s2.APIKey())
+	if resp.StatusCode != 200 || !bytes.Equal(got, pkg) {
+		t.Errorf("package after restart: %d, %d bytes, want %d bytes", resp.StatusCode, len(got), len(pkg))
 	}
 	// The package still runs.
 	rb2 := w.runbook(t, s2, "Again", step("Read", "", script("Read", `cat hello/hello.txt`, func(a map[string]any) {
@@ -811,11 +756,7 @@ func TestTasksAndPackagesSurviveARestart(t *testing.T) {
 
 func TestCloseCancelsTasks(t *testing.T) {
 	t.Parallel()
-	state := filepath.Join(t.TempDir(), "state.json")
-	s, err := emulator.New(emulator.Options{StatePath: state})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, state := startWithState(t)
 	s.SetTaskCap(1)
 	w := newWorld(t, s)
 	rb := w.runbook(t, s, "Forever", step("Loop", "", script("Loop", `echo started; while true; do sleep 0.05; done`)))
@@ -830,7 +771,7 @@ func TestCloseCancelsTasks(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2 := emulatortest.New(t, func(o *emulator.Options) { o.StatePath = state })
+	s2 := emulatortest.New(t, withState(state))
 	for _, id := range []string{running, queued} {
 		if task := must(t, do(t, s2, "GET", "/api/tasks/"+id, nil), 200).Body; task["State"] != "Canceled" || task["IsCompleted"] != true {
 			t.Errorf("task %s after close: %v", id, task["State"])

@@ -3,7 +3,6 @@ package emulator_test
 import (
 	"bytes"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -193,11 +192,7 @@ func TestSubscriptions(t *testing.T) {
 
 func TestSettingsPersist(t *testing.T) {
 	t.Parallel()
-	state := filepath.Join(t.TempDir(), "state.json")
-	s, err := emulator.New(emulator.Options{StatePath: state})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, state := startWithState(t)
 	must(t, do(t, s, http.MethodPut, "/api/configuration/webportal/values", map[string]any{"Security": map[string]any{"CorsWhitelist": "https://a.example.com"}}), http.StatusOK)
 	if err := s.SetAuthProviders("authentication-usernamepassword"); err != nil {
 		t.Fatal(err)
@@ -205,7 +200,7 @@ func TestSettingsPersist(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2 := emulatortest.New(t, func(o *emulator.Options) { o.StatePath = state })
+	s2 := emulatortest.New(t, withState(state))
 	wp := must(t, do(t, s2, http.MethodGet, "/api/configuration/webportal/values", nil), http.StatusOK).Body
 	if wp["Security"].(map[string]any)["CorsWhitelist"] != "https://a.example.com" {
 		t.Errorf("webportal after restart = %v", wp)

@@ -11,17 +11,27 @@ import (
 	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 )
 
+// startWithState starts an emulator that saves its state to a new file, for
+// a test that closes it itself and then starts another from the file
+// (emulatortest.New with withState).
+func startWithState(t *testing.T) (*emulator.Server, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state.json")
+	s, err := emulator.New(emulator.Options{StatePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, path
+}
+
+// withState makes an emulator load and save the state file at path.
 func withState(path string) func(*emulator.Options) {
 	return func(o *emulator.Options) { o.StatePath = path }
 }
 
 func TestStateSurvivesRestart(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "state.json")
-	first, err := emulator.New(emulator.Options{StatePath: path})
-	if err != nil {
-		t.Fatal(err)
-	}
+	first, path := startWithState(t)
 	sp := must(t, do(t, first, http.MethodPost, "/api/spaces", map[string]any{"Name": "Acme", "SpaceManagersTeams": []string{"teams-administrators"}}), http.StatusCreated).Body
 	must(t, do(t, first, http.MethodPost, "/api/Spaces-1/feeds", map[string]any{
 		"Name": "Private", "FeedType": "NuGet", "Password": map[string]any{"HasValue": true, "NewValue": "hunter2"},
@@ -95,11 +105,7 @@ func TestKilledServerLosesNothingAnswered(t *testing.T) {
 
 func TestStateFromAnotherKeyIsRefused(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "state.json")
-	s, err := emulator.New(emulator.Options{StatePath: path})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := startWithState(t)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

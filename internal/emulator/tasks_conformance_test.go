@@ -1,10 +1,7 @@
 package emulator
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"testing"
 	"time"
@@ -37,32 +34,9 @@ func init() {
 			return get(t, s, "/api/tasks/"+id+"/details")
 		}},
 		sample{kind: "Packages", definition: "PackageFromBuiltInFeedResource", get: func(t *testing.T, s *Server, f *fixture) any {
-			var body bytes.Buffer
-			mw := multipart.NewWriter(&body)
-			fw, err := mw.CreateFormFile("fileToUpload", "conformance.1.0.0.zip")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := fw.Write([]byte("PK\x05\x06" + string(make([]byte, 18)))); err != nil { // an empty zip
-				t.Fatal(err)
-			}
-			if err := mw.Close(); err != nil {
-				t.Fatal(err)
-			}
-			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL()+sp+"/packages/raw", &body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Content-Type", mw.FormDataContentType())
-			req.Header.Set("X-Octopus-ApiKey", s.APIKey())
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			raw, err := io.ReadAll(resp.Body)
-			if err != nil || resp.StatusCode != http.StatusCreated {
-				t.Fatalf("upload: %d %s", resp.StatusCode, raw)
+			emptyZip := []byte("PK\x05\x06" + string(make([]byte, 18)))
+			if status, raw := UploadPackage(t, s, "conformance.1.0.0.zip", emptyZip, ""); status != http.StatusCreated {
+				t.Fatalf("upload: %d %s", status, raw)
 			}
 			return firstOf(t, s, sp+"/packages")
 		}},

@@ -173,11 +173,7 @@ func TestCommunityTemplatesFromTheLibrary(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Skipf("no Library templates at %s", dir)
 	}
-	s, err := New(Options{CommunityTemplatesDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() }) // nothing to save without a state file
+	s := startServer(t, Options{CommunityTemplatesDir: dir})
 	list := get(t, s, "/api/communityactiontemplates?take=1").(map[string]any)
 	if list["TotalResults"] != float64(len(files)) {
 		t.Fatalf("catalogue has %v templates, the folder %d", list["TotalResults"], len(files))

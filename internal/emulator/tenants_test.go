@@ -253,15 +253,7 @@ func TestProjectTemplateTenantStateSurvivesRestart(t *testing.T) {
 		t.Fatalf("state file: %v (secret in clear: %v)", err, strings.Contains(string(raw), "kept-secret"))
 	}
 
-	s, err = New(Options{StatePath: state})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	s = startServer(t, Options{StatePath: state})
 	if v0 := get(t, s, sp+"/actiontemplates/"+at+"/versions/0").(map[string]any); v0["Description"] != "" {
 		t.Errorf("version 0 after restart: %v", v0)
 	}
