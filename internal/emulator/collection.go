@@ -277,6 +277,13 @@ func selfLink(k *Kind, d Doc) string {
 	return "/api/" + k.Segment + "/" + id
 }
 
+// linkTo is the link to the document of the space-scoped collection at
+// segment whose ID d holds in field ("Project": linkTo(d, "projects",
+// "ProjectId")).
+func linkTo(d Doc, segment, field string) string {
+	return "/api/" + str(d, "SpaceId") + "/" + segment + "/" + url.PathEscape(str(d, field))
+}
+
 // present returns the served form of a document: a copy with its Links and
 // with write-only properties nulled.
 func (s *Server) present(k *Kind, rec *record) Doc {

@@ -38,12 +38,11 @@ func init() {
 		},
 		Less: newestFirst,
 		Links: func(d Doc, _ string) map[string]string {
-			sp := "/api/" + str(d, "SpaceId")
 			return map[string]string{
 				"Task":        "/api/tasks/" + url.PathEscape(str(d, "TaskId")),
-				"Release":     sp + "/releases/" + url.PathEscape(str(d, "ReleaseId")),
-				"Environment": sp + "/environments/" + url.PathEscape(str(d, "EnvironmentId")),
-				"Project":     sp + "/projects/" + url.PathEscape(str(d, "ProjectId")),
+				"Release":     linkTo(d, "releases", "ReleaseId"),
+				"Environment": linkTo(d, "environments", "EnvironmentId"),
+				"Project":     linkTo(d, "projects", "ProjectId"),
 				"Web":         "/app#/" + str(d, "SpaceId") + "/deployments/" + str(d, "Id"),
 			}
 		},

@@ -3,7 +3,6 @@ package emulator
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -343,8 +342,7 @@ func projectDeleted(c *Call, d Doc) error {
 }
 
 func projectLinks(d Doc, self string) map[string]string {
-	sp := "/api/" + str(d, "SpaceId")
-	base := sp + "/projects/" + url.PathEscape(str(d, "Id"))
+	base := linkTo(d, "projects", "Id")
 	return map[string]string{
 		"Web":                "/app#/" + str(d, "SpaceId") + "/projects/" + str(d, "Id"),
 		"Logo":               base + "/logo",
@@ -457,11 +455,10 @@ func processBeforeUpdate(c *Call, d, old Doc) error {
 }
 
 func processLinks(d Doc, self string) map[string]string {
-	sp := "/api/" + str(d, "SpaceId")
-	project := sp + "/projects/" + url.PathEscape(str(d, "ProjectId"))
+	project := linkTo(d, "projects", "ProjectId")
 	return map[string]string{
 		"Project":  project,
-		"Template": sp + "/deploymentprocesses/" + url.PathEscape(str(d, "Id")) + "/template{?channel,releaseId}",
+		"Template": linkTo(d, "deploymentprocesses", "Id") + "/template{?channel,releaseId}",
 	}
 }
 

@@ -3,7 +3,6 @@ package emulator
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,10 +54,9 @@ func init() {
 		// The newest release first, as the real lists show them.
 		Less: newestFirst,
 		Links: func(d Doc, self string) map[string]string {
-			sp := "/api/" + str(d, "SpaceId")
 			return map[string]string{
-				"Project":            sp + "/projects/" + url.PathEscape(str(d, "ProjectId")),
-				"Channel":            sp + "/channels/" + url.PathEscape(str(d, "ChannelId")),
+				"Project":            linkTo(d, "projects", "ProjectId"),
+				"Channel":            linkTo(d, "channels", "ChannelId"),
 				"Deployments":        self + "/deployments{?skip,take}",
 				"DeploymentTemplate": self + "/deployments/template",
 				"Web":                "/app#/" + str(d, "SpaceId") + "/releases/" + str(d, "Id"),

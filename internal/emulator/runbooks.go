@@ -3,7 +3,6 @@ package emulator
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -60,10 +59,9 @@ func init() {
 		TemplateQuery: "{?skip,take,ids}",
 		BeforeUpdate:  processBeforeUpdate,
 		Links: func(d Doc, self string) map[string]string {
-			sp := "/api/" + str(d, "SpaceId")
 			return map[string]string{
-				"Project":                 sp + "/projects/" + url.PathEscape(str(d, "ProjectId")),
-				"Runbook":                 sp + "/runbooks/" + url.PathEscape(str(d, "RunbookId")),
+				"Project":                 linkTo(d, "projects", "ProjectId"),
+				"Runbook":                 linkTo(d, "runbooks", "RunbookId"),
 				"RunbookSnapshotTemplate": self + "/runbookSnapshotTemplate",
 			}
 		},
@@ -182,10 +180,9 @@ func runbookDeleted(c *Call, d Doc) error {
 }
 
 func runbookLinks(d Doc, self string) map[string]string {
-	sp := "/api/" + str(d, "SpaceId")
 	return map[string]string{
-		"Project":                 sp + "/projects/" + url.PathEscape(str(d, "ProjectId")),
-		"RunbookProcess":          sp + "/runbookProcesses/" + url.PathEscape(str(d, "RunbookProcessId")),
+		"Project":                 linkTo(d, "projects", "ProjectId"),
+		"RunbookProcess":          linkTo(d, "runbookProcesses", "RunbookProcessId"),
 		"RunbookSnapshotTemplate": self + "/runbookSnapshotTemplate",
 		"RunbookSnapshots":        self + "/runbookSnapshots{?skip,take,partialName}",
 		"RunbookRunTemplate":      self + "/runbookRunTemplate",

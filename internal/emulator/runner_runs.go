@@ -34,13 +34,12 @@ func init() {
 		},
 		Less: newestFirst,
 		Links: func(d Doc, _ string) map[string]string {
-			sp := "/api/" + str(d, "SpaceId")
 			return map[string]string{
 				"Task":            "/api/tasks/" + url.PathEscape(str(d, "TaskId")),
-				"Runbook":         sp + "/runbooks/" + url.PathEscape(str(d, "RunbookId")),
-				"RunbookSnapshot": sp + "/runbookSnapshots/" + url.PathEscape(str(d, "RunbookSnapshotId")),
-				"Environment":     sp + "/environments/" + url.PathEscape(str(d, "EnvironmentId")),
-				"Project":         sp + "/projects/" + url.PathEscape(str(d, "ProjectId")),
+				"Runbook":         linkTo(d, "runbooks", "RunbookId"),
+				"RunbookSnapshot": linkTo(d, "runbookSnapshots", "RunbookSnapshotId"),
+				"Environment":     linkTo(d, "environments", "EnvironmentId"),
+				"Project":         linkTo(d, "projects", "ProjectId"),
 				"Web":             "/app#/" + str(d, "SpaceId") + "/projects/" + str(d, "ProjectId") + "/operations/runbooks/" + str(d, "RunbookId") + "/snapshots/" + str(d, "RunbookSnapshotId") + "/runs/" + str(d, "Id"),
 			}
 		},

@@ -3,7 +3,6 @@ package emulator
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -48,11 +47,10 @@ func init() {
 		},
 		Less: newestFirst,
 		Links: func(d Doc, self string) map[string]string {
-			sp := "/api/" + str(d, "SpaceId")
 			return map[string]string{
-				"Project":                sp + "/projects/" + url.PathEscape(str(d, "ProjectId")),
-				"Runbook":                sp + "/runbooks/" + url.PathEscape(str(d, "RunbookId")),
-				"FrozenRunbookProcess":   sp + "/runbookProcesses/" + url.PathEscape(str(d, "FrozenRunbookProcessId")),
+				"Project":                linkTo(d, "projects", "ProjectId"),
+				"Runbook":                linkTo(d, "runbooks", "RunbookId"),
+				"FrozenRunbookProcess":   linkTo(d, "runbookProcesses", "FrozenRunbookProcessId"),
 				"RunbookRuns":            self + "/runbookRuns{?skip,take}",
 				"RunbookRunTemplate":     self + "/runbookRuns/template",
 				"SnapshotVariables":      self + "/snapshot-variables",

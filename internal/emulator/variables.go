@@ -3,7 +3,6 @@ package emulator
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -53,9 +52,8 @@ func init() {
 		AfterDelete:   libraryVariableSetDeleted,
 		Filter:        func(c *Call, d Doc) bool { return matchesQuery(c, d, "contentType", "ContentType") },
 		Links: func(d Doc, self string) map[string]string {
-			sp := "/api/" + str(d, "SpaceId")
 			return map[string]string{
-				"Variables": sp + "/variables/" + url.PathEscape(str(d, "VariableSetId")),
+				"Variables": linkTo(d, "variables", "VariableSetId"),
 				"Usages":    self + "/usages",
 			}
 		},
