@@ -55,9 +55,12 @@
 // Hooks run with the store locked; inside them use c.srv.st (get, all, put,
 // delete), c.srv.create/createWithID/update/remove (the full pipeline, for
 // dependent documents), c.srv.find, c.srv.present, c.srv.page (the paging
-// envelope for custom lists), badRequest/notFound for Octopus error bodies and
-// c.Changed() after editing stored documents in place. Kind.Lookup finds
-// documents by something other than their ID (project slugs), Kind.Present
+// envelope for custom lists; c.srv.relatedPage for a sub-collection such as
+// /projects/{projectId}/channels), badRequest/notFound for Octopus error
+// bodies and c.Changed() after editing stored documents in place. Kind.Shape
+// fills defaults on create and update alike (Defaults is create only).
+// Kind.Lookup finds documents by something other than their ID (project
+// slugs), Kind.Present
 // adjusts the served copy, Kind.NoAll/NoList/NoCreate/... switch generic
 // routes off. Custom routes are Handlers registered with addRoute; the most
 // literal pattern wins, so "widgets/sortorder" beats the generic
