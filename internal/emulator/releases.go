@@ -147,18 +147,12 @@ func validateRelease(c *Call, d, old Doc) error {
 // releaseCreated freezes the deployment process and variables.
 func releaseCreated(c *Call, d Doc) error {
 	s := c.srv
-	id := str(d, "Id")
 	project := s.st.get(projectsKind.Name, c.SpaceID, str(d, "ProjectId")).doc
 	proc := s.st.get(deploymentProcessesKind.Name, c.SpaceID, str(project, "DeploymentProcessId"))
 	if proc == nil {
 		return badRequest(fmt.Sprintf("The project '%s' has no deployment process.", str(project, "Name")))
 	}
-	d["ProjectDeploymentProcessSnapshotId"] = s.freeze(c, proc, id)
-	d["ProjectVariableSetSnapshotId"] = s.freezeByID(c, variableSetsKind, str(project, "VariableSetId"), id)
-	d["LibraryVariableSetSnapshotIds"] = s.freezeLibrarySets(c, project, id)
-	d["SelectedPackages"] = s.selectPackages(c, proc.doc, toList(d["SelectedPackages"]))
-	d["Assembled"] = s.now().Format(timeLayout)
-	c.Changed()
+	s.assemble(c, d, proc, project, "ProjectDeploymentProcessSnapshotId", "ProjectVariableSetSnapshotId")
 	return nil
 }
 

@@ -166,17 +166,27 @@ func snapshotCreated(c *Call, d Doc) error {
 		return badRequest(fmt.Sprintf("The runbook '%s' has no process.", str(rb.doc, "Name")))
 	}
 	project := s.st.get(projectsKind.Name, c.SpaceID, str(d, "ProjectId"))
-	d["FrozenRunbookProcessId"] = s.freeze(c, proc, id)
-	d["FrozenProjectVariableSetId"] = s.freezeByID(c, variableSetsKind, str(project.doc, "VariableSetId"), id)
+	s.assemble(c, d, proc, project.doc, "FrozenRunbookProcessId", "FrozenProjectVariableSetId")
 	d["ProjectVariableSetSnapshotId"] = d["FrozenProjectVariableSetId"]
-	d["LibraryVariableSetSnapshotIds"] = s.freezeLibrarySets(c, project.doc, id)
-	d["SelectedPackages"] = s.selectPackages(c, proc.doc, toList(d["SelectedPackages"]))
-	d["Assembled"] = s.now().Format(timeLayout)
 	if c.queryBool("publish", false) {
 		rb.doc["PublishedRunbookSnapshotId"] = id
 	}
 	c.Changed()
 	return nil
+}
+
+// assemble freezes what a new release or runbook snapshot d executes: the
+// process proc, the project's variable set and its library sets (their IDs
+// in d's processField, variablesField and LibraryVariableSetSnapshotIds),
+// completes SelectedPackages and stamps Assembled.
+func (s *Server) assemble(c *Call, d Doc, proc *record, project Doc, processField, variablesField string) {
+	id := str(d, "Id")
+	d[processField] = s.freeze(c, proc, id)
+	d[variablesField] = s.freezeByID(c, variableSetsKind, str(project, "VariableSetId"), id)
+	d["LibraryVariableSetSnapshotIds"] = s.freezeLibrarySets(c, project, id)
+	d["SelectedPackages"] = s.selectPackages(c, proc.doc, toList(d["SelectedPackages"]))
+	d["Assembled"] = s.now().Format(timeLayout)
+	c.Changed()
 }
 
 // freeze stores a copy of a record (secrets included) under
