@@ -36,11 +36,8 @@ func (c *Client) CreateEnvironment(ctx context.Context, e steps.Environment) (st
 	got, err := createOnce(ctx, fmt.Sprintf("environment %q", e.Name),
 		func() (*environments.Environment, error) { return environments.Add(c.sdk, env) },
 		func() (*environments.Environment, error) {
-			all, err := ListAll[environments.Environment](ctx, c, "/api/"+url.PathEscape(e.SpaceID)+"/environments?name="+url.QueryEscape(e.Name))
-			if err != nil {
-				return nil, err
-			}
-			return findNamed(all, e.Name, "environment", func(x *environments.Environment) string { return x.Name })
+			return findListed(ctx, c, "/api/"+url.PathEscape(e.SpaceID)+"/environments?name="+url.QueryEscape(e.Name),
+				e.Name, "environment", func(x *environments.Environment) string { return x.Name })
 		})
 	if err != nil {
 		return steps.Environment{}, err
@@ -51,23 +48,19 @@ func (c *Client) CreateEnvironment(ctx context.Context, e steps.Environment) (st
 // UpdateEnvironment reads the environment, replaces its name, description
 // and guided failure mode, and writes it.
 func (c *Client) UpdateEnvironment(ctx context.Context, e steps.Environment) (steps.Environment, error) {
-	if err := ctx.Err(); err != nil {
-		return steps.Environment{}, err
-	}
-	got, err := environments.GetByID(c.sdk, e.SpaceID, e.ID)
+	updated, err := readModifyWrite(ctx, "environment "+e.ID,
+		func() (*environments.Environment, error) { return environments.GetByID(c.sdk, e.SpaceID, e.ID) },
+		func(got *environments.Environment) {
+			got.Name = e.Name
+			got.Description = e.Description
+			got.UseGuidedFailure = e.UseGuidedFailure
+			got.SpaceID = e.SpaceID
+		},
+		func(got *environments.Environment) (*environments.Environment, error) {
+			return environments.Update(c.sdk, got)
+		})
 	if err != nil {
-		return steps.Environment{}, fmt.Errorf("read environment %s: %w", e.ID, normalize(err))
-	}
-	got.Name = e.Name
-	got.Description = e.Description
-	got.UseGuidedFailure = e.UseGuidedFailure
-	got.SpaceID = e.SpaceID
-	if err := ctx.Err(); err != nil {
 		return steps.Environment{}, err
-	}
-	updated, err := environments.Update(c.sdk, got)
-	if err != nil {
-		return steps.Environment{}, fmt.Errorf("update environment %s: %w", e.ID, normalize(err))
 	}
 	return envFromSDK(updated), nil
 }

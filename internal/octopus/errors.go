@@ -227,3 +227,28 @@ func createOnce[T any](ctx context.Context, what string, create func() (T, error
 	}
 	return got, nil
 }
+
+// readModifyWrite updates a resource the way the SDK allows: read it with
+// get, let change edit it and write it back with put, whose answer it
+// returns. ctx is checked before each request (SDK calls do not carry it);
+// failures are normalized and wrapped as "read <what>: …" and
+// "update <what>: …".
+func readModifyWrite[R any](ctx context.Context, what string, get func() (R, error), change func(R), put func(R) (R, error)) (R, error) {
+	var zero R
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	got, err := get()
+	if err != nil {
+		return zero, fmt.Errorf("read %s: %w", what, normalize(err))
+	}
+	change(got)
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	updated, err := put(got)
+	if err != nil {
+		return zero, fmt.Errorf("update %s: %w", what, normalize(err))
+	}
+	return updated, nil
+}

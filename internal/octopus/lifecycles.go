@@ -41,11 +41,8 @@ func (c *Client) CreateLifecycle(ctx context.Context, l steps.Lifecycle) (steps.
 	got, err := createOnce(ctx, fmt.Sprintf("lifecycle %q", l.Name),
 		func() (*lifecycles.Lifecycle, error) { return lifecycles.Add(c.sdk, lc) },
 		func() (*lifecycles.Lifecycle, error) {
-			all, err := ListAll[lifecycles.Lifecycle](ctx, c, "/api/"+url.PathEscape(l.SpaceID)+"/lifecycles?partialName="+url.QueryEscape(l.Name))
-			if err != nil {
-				return nil, err
-			}
-			return findNamed(all, l.Name, "lifecycle", func(x *lifecycles.Lifecycle) string { return x.Name })
+			return findListed(ctx, c, "/api/"+url.PathEscape(l.SpaceID)+"/lifecycles?partialName="+url.QueryEscape(l.Name),
+				l.Name, "lifecycle", func(x *lifecycles.Lifecycle) string { return x.Name })
 		})
 	if err != nil {
 		return steps.Lifecycle{}, err
@@ -58,29 +55,23 @@ func (c *Client) CreateLifecycle(ctx context.Context, l steps.Lifecycle) (steps.
 // writes it. Phases are matched by ID, so a phase keeps its own retention
 // policies and priority flag.
 func (c *Client) UpdateLifecycle(ctx context.Context, l steps.Lifecycle) (steps.Lifecycle, error) {
-	if err := ctx.Err(); err != nil {
-		return steps.Lifecycle{}, err
-	}
-	got, err := lifecycles.GetByID(c.sdk, l.SpaceID, l.ID)
+	updated, err := readModifyWrite(ctx, "lifecycle "+l.ID,
+		func() (*lifecycles.Lifecycle, error) { return lifecycles.GetByID(c.sdk, l.SpaceID, l.ID) },
+		func(got *lifecycles.Lifecycle) {
+			got.Name = l.Name
+			got.Description = l.Description
+			got.SpaceID = l.SpaceID
+			got.Phases = mergePhases(got.Phases, l.Phases)
+			if l.ReleaseRetentionPolicy != nil {
+				got.ReleaseRetentionPolicy = retentionToSDK(l.ReleaseRetentionPolicy)
+			}
+			if l.TentacleRetentionPolicy != nil {
+				got.TentacleRetentionPolicy = retentionToSDK(l.TentacleRetentionPolicy)
+			}
+		},
+		func(got *lifecycles.Lifecycle) (*lifecycles.Lifecycle, error) { return lifecycles.Update(c.sdk, got) })
 	if err != nil {
-		return steps.Lifecycle{}, fmt.Errorf("read lifecycle %s: %w", l.ID, normalize(err))
-	}
-	got.Name = l.Name
-	got.Description = l.Description
-	got.SpaceID = l.SpaceID
-	got.Phases = mergePhases(got.Phases, l.Phases)
-	if l.ReleaseRetentionPolicy != nil {
-		got.ReleaseRetentionPolicy = retentionToSDK(l.ReleaseRetentionPolicy)
-	}
-	if l.TentacleRetentionPolicy != nil {
-		got.TentacleRetentionPolicy = retentionToSDK(l.TentacleRetentionPolicy)
-	}
-	if err := ctx.Err(); err != nil {
 		return steps.Lifecycle{}, err
-	}
-	updated, err := lifecycles.Update(c.sdk, got)
-	if err != nil {
-		return steps.Lifecycle{}, fmt.Errorf("update lifecycle %s: %w", l.ID, normalize(err))
 	}
 	return lifecycleFromSDK(updated), nil
 }

@@ -32,11 +32,8 @@ func (c *Client) CreateProjectGroup(ctx context.Context, g steps.ProjectGroup) (
 	got, err := createOnce(ctx, fmt.Sprintf("project group %q", g.Name),
 		func() (*projectgroups.ProjectGroup, error) { return projectgroups.Add(c.sdk, pg) },
 		func() (*projectgroups.ProjectGroup, error) {
-			all, err := ListAll[projectgroups.ProjectGroup](ctx, c, "/api/"+url.PathEscape(g.SpaceID)+"/projectgroups?partialName="+url.QueryEscape(g.Name))
-			if err != nil {
-				return nil, err
-			}
-			return findNamed(all, g.Name, "project group", func(x *projectgroups.ProjectGroup) string { return x.Name })
+			return findListed(ctx, c, "/api/"+url.PathEscape(g.SpaceID)+"/projectgroups?partialName="+url.QueryEscape(g.Name),
+				g.Name, "project group", func(x *projectgroups.ProjectGroup) string { return x.Name })
 		})
 	if err != nil {
 		return steps.ProjectGroup{}, err
@@ -47,22 +44,18 @@ func (c *Client) CreateProjectGroup(ctx context.Context, g steps.ProjectGroup) (
 // UpdateProjectGroup reads the project group, replaces its name and
 // description, and writes it.
 func (c *Client) UpdateProjectGroup(ctx context.Context, g steps.ProjectGroup) (steps.ProjectGroup, error) {
-	if err := ctx.Err(); err != nil {
-		return steps.ProjectGroup{}, err
-	}
-	got, err := projectgroups.GetByID(c.sdk, g.SpaceID, g.ID)
+	updated, err := readModifyWrite(ctx, "project group "+g.ID,
+		func() (*projectgroups.ProjectGroup, error) { return projectgroups.GetByID(c.sdk, g.SpaceID, g.ID) },
+		func(got *projectgroups.ProjectGroup) {
+			got.Name = g.Name
+			got.Description = g.Description
+			got.SpaceID = g.SpaceID
+		},
+		func(got *projectgroups.ProjectGroup) (*projectgroups.ProjectGroup, error) {
+			return projectgroups.Update(c.sdk, *got)
+		})
 	if err != nil {
-		return steps.ProjectGroup{}, fmt.Errorf("read project group %s: %w", g.ID, normalize(err))
-	}
-	got.Name = g.Name
-	got.Description = g.Description
-	got.SpaceID = g.SpaceID
-	if err := ctx.Err(); err != nil {
 		return steps.ProjectGroup{}, err
-	}
-	updated, err := projectgroups.Update(c.sdk, *got)
-	if err != nil {
-		return steps.ProjectGroup{}, fmt.Errorf("update project group %s: %w", g.ID, normalize(err))
 	}
 	return pgFromSDK(updated), nil
 }

@@ -116,11 +116,8 @@ func (c *Client) getSpace(ctx context.Context, id string) (*spaces.Space, error)
 
 // spaceByName finds a space by exact name; ErrNotFound (wrapped) if none.
 func (c *Client) spaceByName(ctx context.Context, name string) (*spaces.Space, error) {
-	all, err := ListAll[spaces.Space](ctx, c, "/api/spaces?partialName="+url.QueryEscape(name))
-	if err != nil {
-		return nil, err
-	}
-	return findNamed(all, name, "space", func(s *spaces.Space) string { return s.Name })
+	return findListed(ctx, c, "/api/spaces?partialName="+url.QueryEscape(name),
+		name, "space", func(s *spaces.Space) string { return s.Name })
 }
 
 func spaceFromSDK(s *spaces.Space) steps.Space {
@@ -140,6 +137,16 @@ func spaceFromSDK(s *spaces.Space) steps.Space {
 		ManagerUserIDs:   slices.Clone(s.SpaceManagersTeamMembers),
 		TaskQueueStopped: s.TaskQueueStopped,
 	}
+}
+
+// findListed reads the list at path (filtered by name, see ListAll) and
+// returns the item whose name is exactly name (see findNamed).
+func findListed[T any](ctx context.Context, c *Client, path, name, kind string, nameOf func(*T) string) (*T, error) {
+	all, err := ListAll[T](ctx, c, path)
+	if err != nil {
+		return nil, err
+	}
+	return findNamed(all, name, kind, nameOf)
 }
 
 // findNamed returns a pointer to the item of items whose name is exactly

@@ -1,6 +1,7 @@
 package octopus
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -214,4 +215,53 @@ func mustCurrentUser(t *testing.T, c *Client) steps.User {
 		t.Fatal(err)
 	}
 	return me
+}
+
+// TestUpdateReadModifyWrite: an SDK-backed update reads, then writes only
+// the fields it owns; a failed read or write names the step and the ID and
+// keeps the error's kind; a cancelled context sends nothing.
+func TestUpdateReadModifyWrite(t *testing.T) {
+	t.Parallel()
+	emu, c := dialEmulator(t)
+	ctx := t.Context()
+	space := c.sdk.GetSpaceID()
+	env, err := c.CreateEnvironment(ctx, steps.Environment{SpaceID: space, Name: "Dev", SortOrder: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	emu.ResetRequests()
+	sortOrder := env.SortOrder
+	env.Name, env.Description, env.SortOrder = "Development", "d", sortOrder+1
+	got, err := c.UpdateEnvironment(ctx, env)
+	if err != nil || got.Name != "Development" || got.Description != "d" || got.SortOrder != sortOrder {
+		t.Errorf("updated = %+v, %v; want the new name and description, sort order %d kept", got, err, sortOrder)
+	}
+	var methods []string
+	for _, r := range emu.Requests() {
+		methods = append(methods, r.Method)
+	}
+	if want := []string{"GET", "PUT"}; !slices.Equal(methods, want) {
+		t.Errorf("requests = %q, want %q", methods, want)
+	}
+
+	missing := env
+	missing.ID = "Environments-999"
+	if _, err := c.UpdateEnvironment(ctx, missing); !errors.Is(err, steps.ErrNotFound) || !strings.Contains(err.Error(), "read environment Environments-999") {
+		t.Errorf("update of a missing environment: %v, want a not-found read error naming it", err)
+	}
+	emu.FailNext("PUT", "/api/"+space+"/environments/", 409, 1)
+	if _, err := c.UpdateEnvironment(ctx, env); !errors.Is(err, steps.ErrConflict) || !strings.Contains(err.Error(), "update environment "+env.ID) {
+		t.Errorf("refused update: %v, want a conflict naming the environment", err)
+	}
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	emu.ResetRequests()
+	if _, err := c.UpdateEnvironment(cancelled, env); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled update: %v, want context.Canceled", err)
+	}
+	if r := emu.Requests(); len(r) != 0 {
+		t.Errorf("a cancelled update sent %v", r)
+	}
 }

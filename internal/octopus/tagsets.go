@@ -32,11 +32,8 @@ func (c *Client) CreateTagSet(ctx context.Context, ts steps.TagSet) (steps.TagSe
 	got, err := createOnce(ctx, fmt.Sprintf("tag set %q", ts.Name),
 		func() (*tagsets.TagSet, error) { return tagsets.Add(c.sdk, set) },
 		func() (*tagsets.TagSet, error) {
-			all, err := ListAll[tagsets.TagSet](ctx, c, "/api/"+url.PathEscape(ts.SpaceID)+"/tagsets?partialName="+url.QueryEscape(ts.Name))
-			if err != nil {
-				return nil, err
-			}
-			return findNamed(all, ts.Name, "tag set", func(x *tagsets.TagSet) string { return x.Name })
+			return findListed(ctx, c, "/api/"+url.PathEscape(ts.SpaceID)+"/tagsets?partialName="+url.QueryEscape(ts.Name),
+				ts.Name, "tag set", func(x *tagsets.TagSet) string { return x.Name })
 		})
 	if err != nil {
 		return steps.TagSet{}, err
@@ -49,23 +46,17 @@ func (c *Client) CreateTagSet(ctx context.Context, ts steps.TagSet) (steps.TagSe
 // tags without an ID are added) and writes the whole set: Octopus edits
 // tags only through their set.
 func (c *Client) UpdateTagSet(ctx context.Context, ts steps.TagSet) (steps.TagSet, error) {
-	if err := ctx.Err(); err != nil {
-		return steps.TagSet{}, err
-	}
-	got, err := tagsets.GetByID(c.sdk, ts.SpaceID, ts.ID)
+	updated, err := readModifyWrite(ctx, "tag set "+ts.ID,
+		func() (*tagsets.TagSet, error) { return tagsets.GetByID(c.sdk, ts.SpaceID, ts.ID) },
+		func(got *tagsets.TagSet) {
+			got.Name = ts.Name
+			got.Description = ts.Description
+			got.SpaceID = ts.SpaceID
+			got.Tags = mergeTags(got.Tags, ts.Tags)
+		},
+		func(got *tagsets.TagSet) (*tagsets.TagSet, error) { return tagsets.Update(c.sdk, got) })
 	if err != nil {
-		return steps.TagSet{}, fmt.Errorf("read tag set %s: %w", ts.ID, normalize(err))
-	}
-	got.Name = ts.Name
-	got.Description = ts.Description
-	got.SpaceID = ts.SpaceID
-	got.Tags = mergeTags(got.Tags, ts.Tags)
-	if err := ctx.Err(); err != nil {
 		return steps.TagSet{}, err
-	}
-	updated, err := tagsets.Update(c.sdk, got)
-	if err != nil {
-		return steps.TagSet{}, fmt.Errorf("update tag set %s: %w", ts.ID, normalize(err))
 	}
 	return tagSetFromSDK(updated), nil
 }

@@ -77,22 +77,16 @@ func (c *Client) CreateTeam(ctx context.Context, t steps.Team) (steps.Team, erro
 // UpdateTeam reads the team, replaces its name, description and members, and
 // writes it (the PUT's answer is the team as stored).
 func (c *Client) UpdateTeam(ctx context.Context, t steps.Team) (steps.Team, error) {
-	if err := ctx.Err(); err != nil {
-		return steps.Team{}, err
-	}
-	got, err := c.sdk.Teams.GetByID(t.ID)
+	updated, err := readModifyWrite(ctx, "team "+t.ID,
+		func() (*teams.Team, error) { return c.sdk.Teams.GetByID(t.ID) },
+		func(got *teams.Team) {
+			got.Name = t.Name
+			got.Description = t.Description
+			got.MemberUserIDs = append([]string{}, t.MemberUserIDs...)
+		},
+		func(got *teams.Team) (*teams.Team, error) { return c.sdk.Teams.Update(got) })
 	if err != nil {
-		return steps.Team{}, fmt.Errorf("read team %s: %w", t.ID, normalize(err))
-	}
-	got.Name = t.Name
-	got.Description = t.Description
-	got.MemberUserIDs = append([]string{}, t.MemberUserIDs...)
-	if err := ctx.Err(); err != nil {
 		return steps.Team{}, err
-	}
-	updated, err := c.sdk.Teams.Update(got)
-	if err != nil {
-		return steps.Team{}, fmt.Errorf("update team %s: %w", t.ID, normalize(err))
 	}
 	return teamFromSDK(updated), nil
 }
@@ -145,25 +139,21 @@ func (c *Client) CreateScopedUserRole(ctx context.Context, r steps.ScopedUserRol
 // UpdateScopedUserRole reads the scoped role, replaces the scopes r carries
 // (a nil slice keeps the current scope) and writes it.
 func (c *Client) UpdateScopedUserRole(ctx context.Context, r steps.ScopedUserRole) (steps.ScopedUserRole, error) {
-	if err := ctx.Err(); err != nil {
-		return steps.ScopedUserRole{}, err
-	}
-	got, err := c.sdk.ScopedUserRoles.GetByID(r.ID)
+	updated, err := readModifyWrite(ctx, "scoped user role "+r.ID,
+		func() (*userroles.ScopedUserRole, error) { return c.sdk.ScopedUserRoles.GetByID(r.ID) },
+		func(got *userroles.ScopedUserRole) {
+			if r.EnvironmentIDs != nil {
+				got.EnvironmentIDs = r.EnvironmentIDs
+			}
+			if r.ProjectGroupIDs != nil {
+				got.ProjectGroupIDs = r.ProjectGroupIDs
+			}
+		},
+		func(got *userroles.ScopedUserRole) (*userroles.ScopedUserRole, error) {
+			return c.sdk.ScopedUserRoles.Update(got)
+		})
 	if err != nil {
-		return steps.ScopedUserRole{}, fmt.Errorf("read scoped user role %s: %w", r.ID, normalize(err))
-	}
-	if r.EnvironmentIDs != nil {
-		got.EnvironmentIDs = r.EnvironmentIDs
-	}
-	if r.ProjectGroupIDs != nil {
-		got.ProjectGroupIDs = r.ProjectGroupIDs
-	}
-	if err := ctx.Err(); err != nil {
 		return steps.ScopedUserRole{}, err
-	}
-	updated, err := c.sdk.ScopedUserRoles.Update(got)
-	if err != nil {
-		return steps.ScopedUserRole{}, fmt.Errorf("update scoped user role %s: %w", r.ID, normalize(err))
 	}
 	return scopedRoleFromSDK(updated), nil
 }
