@@ -442,11 +442,7 @@ func (s *Server) update(c *Call, k *Kind, id string, d Doc) (Doc, error) {
 	if err := s.checkName(k, old.space, d, str(d, "Id")); err != nil {
 		return nil, err
 	}
-	s.stamp(c, d)
-	rec := &record{space: old.space, doc: d, seq: old.seq}
-	rec.secrets = sealSecrets(d, k.WriteOnly, old.secrets)
-	s.st.put(k.Name, rec)
-	c.Changed()
+	rec := s.storeOver(c, k, old, d)
 	if k.AfterUpdate != nil {
 		if err := k.AfterUpdate(c, d, old.doc); err != nil {
 			return nil, err
@@ -456,6 +452,17 @@ func (s *Server) update(c *Call, k *Kind, id string, d Doc) (Doc, error) {
 		s.recordEvent(c, k, "Modified", d)
 	}
 	return s.present(k, rec), nil
+}
+
+// storeOver stores d in place of old: stamped, with its secrets sealed (an
+// unsent secret keeps old's), in old's place in the list order.
+func (s *Server) storeOver(c *Call, k *Kind, old *record, d Doc) *record {
+	s.stamp(c, d)
+	rec := &record{space: old.space, doc: d, seq: old.seq}
+	rec.secrets = sealSecrets(d, k.WriteOnly, old.secrets)
+	s.st.put(k.Name, rec)
+	c.Changed()
+	return rec
 }
 
 // remove deletes a document and answers with its last served form (the SDK's

@@ -455,9 +455,8 @@ func processBeforeUpdate(c *Call, d, old Doc) error {
 }
 
 func processLinks(d Doc, self string) map[string]string {
-	project := linkTo(d, "projects", "ProjectId")
 	return map[string]string{
-		"Project":  project,
+		"Project":  linkTo(d, "projects", "ProjectId"),
 		"Template": linkTo(d, "deploymentprocesses", "Id") + "/template{?channel,releaseId}",
 	}
 }

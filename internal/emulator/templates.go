@@ -430,11 +430,7 @@ func (s *Server) replaceInstalled(c *Call, old *record, d Doc) (Doc, error) {
 	if err := s.checkName(k, old.space, d, str(d, "Id")); err != nil {
 		return nil, err
 	}
-	s.stamp(c, d)
-	rec := &record{space: old.space, doc: d, seq: old.seq}
-	rec.secrets = sealSecrets(d, nil, old.secrets)
-	s.st.put(k.Name, rec)
-	c.Changed()
+	rec := s.storeOver(c, k, old, d)
 	if err := actionTemplateAfterUpdate(c, d, old.doc); err != nil {
 		return nil, err
 	}
