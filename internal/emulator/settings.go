@@ -2,8 +2,9 @@ package emulator
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -313,12 +314,7 @@ func getMetadata(c *Call) (any, error) {
 	var props []any
 	var walk func(prefix string, d Doc)
 	walk = func(prefix string, d Doc) {
-		keys := make([]string, 0, len(d))
-		for k := range d {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(d)) {
 			v := d[k]
 			typ := "string"
 			switch t := v.(type) {

@@ -2,7 +2,9 @@ package emulator
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -534,11 +536,7 @@ func (s *Server) tenantVariableItems(c *Call, t Doc, common bool) (items, missin
 	for _, set := range s.librarySets(c, conns) {
 		id := str(set, "Id")
 		scopes, _ := lookup(vals, "Library", id).(map[string]any)
-		keys := make([]string, 0, len(scopes))
-		for k := range scopes {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(scopes))
 		for _, tpl := range templatesOf(set) {
 			found := false
 			for _, scope := range keys {
