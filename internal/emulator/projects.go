@@ -233,6 +233,8 @@ var (
 	deploymentProcessProps = []string{"Id", "LastModifiedBy", "LastModifiedOn", "LastSnapshotId", "ProjectId", "SpaceId", "Steps", "Version"}
 )
 
+// tenantedModes are the values of a project's TenantedDeploymentMode and of
+// a runbook's MultiTenancyMode (the same enum in swagger 2026.1).
 var tenantedModes = []string{"Untenanted", "TenantedOrUntenanted", "Tenanted"}
 
 func validateProject(c *Call, d, old Doc) error {

@@ -96,7 +96,6 @@ func projectRunbooks(c *Call) (any, error) {
 
 var (
 	environmentScopes  = []string{"All", "Specified", "FromProjectLifecycles"}
-	multiTenancyModes  = []string{"Untenanted", "TenantedOrUntenanted", "Tenanted"}
 	guidedFailureModes = []string{"EnvironmentDefault", "Off", "On"}
 )
 
@@ -136,7 +135,7 @@ func validateRunbook(c *Call, d, old Doc) error {
 	for _, check := range []struct {
 		field string
 		valid []string
-	}{{"EnvironmentScope", environmentScopes}, {"MultiTenancyMode", multiTenancyModes}, {"DefaultGuidedFailureMode", guidedFailureModes}} {
+	}{{"EnvironmentScope", environmentScopes}, {"MultiTenancyMode", tenantedModes}, {"DefaultGuidedFailureMode", guidedFailureModes}} {
 		if v := str(d, check.field); !containsFold(check.valid, v) {
 			errs = append(errs, fmt.Sprintf("'%s' is not a valid %s.", v, check.field))
 		}
