@@ -206,15 +206,7 @@ func spacePath(spaceID string, segments ...string) string {
 
 // ActionTemplates implements steps.TemplateOctopus with one GET of /all.
 func (c *Client) ActionTemplates(ctx context.Context, spaceID string) ([]steps.ActionTemplate, error) {
-	var ws []wireActionTemplate
-	if err := c.getRaw(ctx, spacePath(spaceID, "actiontemplates", "all"), &ws); err != nil {
-		return nil, fmt.Errorf("list step templates: %w", err)
-	}
-	out := make([]steps.ActionTemplate, 0, len(ws))
-	for _, w := range ws {
-		out = append(out, templateFromWire(w))
-	}
-	return out, nil
+	return getAllRaw(ctx, c, spacePath(spaceID, "actiontemplates", "all"), "step templates", templateFromWire)
 }
 
 // CreateActionTemplate implements steps.TemplateOctopus. After an ambiguous
@@ -222,11 +214,7 @@ func (c *Client) ActionTemplates(ctx context.Context, spaceID string) ([]steps.A
 func (c *Client) CreateActionTemplate(ctx context.Context, spaceID string, t steps.ActionTemplate) (steps.ActionTemplate, error) {
 	t.ID, t.Version = "", 0
 	return createOnce(ctx, fmt.Sprintf("step template %q", t.Name), func() (steps.ActionTemplate, error) {
-		var got wireActionTemplate
-		if err := c.postRaw(ctx, spacePath(spaceID, "actiontemplates"), templateToWire(spaceID, t), &got); err != nil {
-			return steps.ActionTemplate{}, err
-		}
-		return templateFromWire(got), nil
+		return postRawAs(ctx, c, spacePath(spaceID, "actiontemplates"), templateToWire(spaceID, t), templateFromWire)
 	}, func() (steps.ActionTemplate, error) {
 		return c.actionTemplateByName(ctx, spaceID, t.Name)
 	})

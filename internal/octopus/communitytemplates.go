@@ -39,11 +39,7 @@ func installationPath(communityID, spaceID string) string {
 // ambiguous failure it looks for the installed copy before trying again.
 func (c *Client) InstallCommunityTemplate(ctx context.Context, spaceID, communityID string) (steps.ActionTemplate, error) {
 	return createOnce(ctx, "community step template "+communityID, func() (steps.ActionTemplate, error) {
-		var got wireActionTemplate
-		if err := c.postRaw(ctx, installationPath(communityID, spaceID), nil, &got); err != nil {
-			return steps.ActionTemplate{}, err
-		}
-		return templateFromWire(got), nil
+		return postRawAs(ctx, c, installationPath(communityID, spaceID), nil, templateFromWire)
 	}, func() (steps.ActionTemplate, error) {
 		all, err := c.ActionTemplates(ctx, spaceID)
 		if err != nil {

@@ -74,26 +74,14 @@ func (c *Client) mergePut(ctx context.Context, path string, owned, out any) erro
 
 // Projects implements steps.TemplateOctopus with one GET of /all.
 func (c *Client) Projects(ctx context.Context, spaceID string) ([]steps.Project, error) {
-	var ws []wireProject
-	if err := c.getRaw(ctx, spacePath(spaceID, "projects", "all"), &ws); err != nil {
-		return nil, fmt.Errorf("list projects: %w", err)
-	}
-	out := make([]steps.Project, 0, len(ws))
-	for _, w := range ws {
-		out = append(out, projectFromWire(w))
-	}
-	return out, nil
+	return getAllRaw(ctx, c, spacePath(spaceID, "projects", "all"), "projects", projectFromWire)
 }
 
 // CreateProject implements steps.TemplateOctopus.
 func (c *Client) CreateProject(ctx context.Context, spaceID string, p steps.Project) (steps.Project, error) {
 	p.ID = ""
 	return createOnce(ctx, fmt.Sprintf("project %q", p.Name), func() (steps.Project, error) {
-		var got wireProject
-		if err := c.postRaw(ctx, spacePath(spaceID, "projects"), projectToWire(spaceID, p), &got); err != nil {
-			return steps.Project{}, err
-		}
-		return projectFromWire(got), nil
+		return postRawAs(ctx, c, spacePath(spaceID, "projects"), projectToWire(spaceID, p), projectFromWire)
 	}, func() (steps.Project, error) {
 		all, err := c.Projects(ctx, spaceID)
 		if err != nil {

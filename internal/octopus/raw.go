@@ -74,6 +74,31 @@ func (c *Client) relPath(link string) string {
 	return link
 }
 
+// getAllRaw reads an /all endpoint (a bare JSON array) in one request and
+// converts each item with from; failures are wrapped as "list <what>: …".
+func getAllRaw[W, T any](ctx context.Context, c *Client, path, what string, from func(W) T) ([]T, error) {
+	var ws []W
+	if err := c.getRaw(ctx, path, &ws); err != nil {
+		return nil, fmt.Errorf("list %s: %w", what, err)
+	}
+	out := make([]T, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, from(w))
+	}
+	return out, nil
+}
+
+// postRawAs POSTs in to path (see postRaw: wrap it in createOnce) and
+// converts the answer with from.
+func postRawAs[W, T any](ctx context.Context, c *Client, path string, in any, from func(W) T) (T, error) {
+	var got W
+	if err := c.postRaw(ctx, path, in, &got); err != nil {
+		var zero T
+		return zero, err
+	}
+	return from(got), nil
+}
+
 // ListAll reads a whole paged collection from path (a newclient-style list
 // endpoint such as "/api/Spaces-1/environments", optionally with filters):
 // it asks for skip=0&take=PageSize (default 1000) and follows

@@ -48,26 +48,14 @@ func runbookToWire(spaceID string, r steps.Runbook) wireRunbook {
 
 // Runbooks implements steps.TemplateOctopus with one GET of /all.
 func (c *Client) Runbooks(ctx context.Context, spaceID string) ([]steps.Runbook, error) {
-	var ws []wireRunbook
-	if err := c.getRaw(ctx, spacePath(spaceID, "runbooks", "all"), &ws); err != nil {
-		return nil, fmt.Errorf("list runbooks: %w", err)
-	}
-	out := make([]steps.Runbook, 0, len(ws))
-	for _, w := range ws {
-		out = append(out, runbookFromWire(w))
-	}
-	return out, nil
+	return getAllRaw(ctx, c, spacePath(spaceID, "runbooks", "all"), "runbooks", runbookFromWire)
 }
 
 // CreateRunbook implements steps.TemplateOctopus.
 func (c *Client) CreateRunbook(ctx context.Context, spaceID string, r steps.Runbook) (steps.Runbook, error) {
 	r.ID = ""
 	return createOnce(ctx, fmt.Sprintf("runbook %q", r.Name), func() (steps.Runbook, error) {
-		var got wireRunbook
-		if err := c.postRaw(ctx, spacePath(spaceID, "runbooks"), runbookToWire(spaceID, r), &got); err != nil {
-			return steps.Runbook{}, err
-		}
-		return runbookFromWire(got), nil
+		return postRawAs(ctx, c, spacePath(spaceID, "runbooks"), runbookToWire(spaceID, r), runbookFromWire)
 	}, func() (steps.Runbook, error) {
 		all, err := c.Runbooks(ctx, spaceID)
 		if err != nil {

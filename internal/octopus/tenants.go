@@ -33,26 +33,14 @@ func tenantToWire(spaceID string, t steps.Tenant) wireTenant {
 
 // Tenants implements steps.TenantOctopus with one GET of /all.
 func (c *Client) Tenants(ctx context.Context, spaceID string) ([]steps.Tenant, error) {
-	var ws []wireTenant
-	if err := c.getRaw(ctx, spacePath(spaceID, "tenants", "all"), &ws); err != nil {
-		return nil, fmt.Errorf("list tenants: %w", err)
-	}
-	out := make([]steps.Tenant, 0, len(ws))
-	for _, w := range ws {
-		out = append(out, tenantFromWire(w))
-	}
-	return out, nil
+	return getAllRaw(ctx, c, spacePath(spaceID, "tenants", "all"), "tenants", tenantFromWire)
 }
 
 // CreateTenant implements steps.TenantOctopus.
 func (c *Client) CreateTenant(ctx context.Context, spaceID string, t steps.Tenant) (steps.Tenant, error) {
 	t.ID = ""
 	return createOnce(ctx, fmt.Sprintf("tenant %q", t.Name), func() (steps.Tenant, error) {
-		var got wireTenant
-		if err := c.postRaw(ctx, spacePath(spaceID, "tenants"), tenantToWire(spaceID, t), &got); err != nil {
-			return steps.Tenant{}, err
-		}
-		return tenantFromWire(got), nil
+		return postRawAs(ctx, c, spacePath(spaceID, "tenants"), tenantToWire(spaceID, t), tenantFromWire)
 	}, func() (steps.Tenant, error) {
 		all, err := c.Tenants(ctx, spaceID)
 		if err != nil {
