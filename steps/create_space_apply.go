@@ -138,6 +138,26 @@ func wrap(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+// upsert writes v with update when it is list[i] (and replaces it there),
+// or with create when i < 0 (and appends it), and returns what the server
+// stored.
+func upsert[T any](ctx context.Context, list *[]T, i int, v T, create, update func(context.Context, T) (T, error)) (T, error) {
+	if i >= 0 {
+		got, err := update(ctx, v)
+		if err != nil {
+			return got, err
+		}
+		(*list)[i] = got
+		return got, nil
+	}
+	got, err := create(ctx, v)
+	if err != nil {
+		return got, err
+	}
+	*list = append(*list, got)
+	return got, nil
+}
+
 // want returns the wanted value of field in c, and whether c changes it.
 func want[T any](c Change, field string) (T, bool, error) {
 	var zero T
@@ -264,20 +284,8 @@ func (a *applier) applyEnvironment(ctx context.Context, c Change) error {
 	if err := errors.Join(wantInto(c, "description", &e.Description), wantInto(c, "useGuidedFailure", &e.UseGuidedFailure)); err != nil {
 		return err
 	}
-	if i >= 0 {
-		got, err := a.oct.UpdateEnvironment(ctx, e)
-		if err != nil {
-			return err
-		}
-		a.st.envs[i] = got
-		return nil
-	}
-	got, err := a.oct.CreateEnvironment(ctx, e)
-	if err != nil {
-		return err
-	}
-	a.st.envs = append(a.st.envs, got)
-	return nil
+	_, err := upsert(ctx, &a.st.envs, i, e, a.oct.CreateEnvironment, a.oct.UpdateEnvironment)
+	return err
 }
 
 func (a *applier) applyEnvironmentOrder(ctx context.Context, c Change) error {
@@ -350,20 +358,8 @@ func (a *applier) applyLifecycle(ctx context.Context, c Change) error {
 			*dst = &Retention{QuantityToKeep: v.QuantityToKeep, Unit: v.Unit, ShouldKeepForever: v.ShouldKeepForever}
 		}
 	}
-	if i >= 0 {
-		got, err := a.oct.UpdateLifecycle(ctx, l)
-		if err != nil {
-			return err
-		}
-		a.st.lcs[i] = got
-		return nil
-	}
-	got, err := a.oct.CreateLifecycle(ctx, l)
-	if err != nil {
-		return err
-	}
-	a.st.lcs = append(a.st.lcs, got)
-	return nil
+	_, err := upsert(ctx, &a.st.lcs, i, l, a.oct.CreateLifecycle, a.oct.UpdateLifecycle)
+	return err
 }
 
 func (a *applier) applyProjectGroup(ctx context.Context, c Change) error {
@@ -378,20 +374,8 @@ func (a *applier) applyProjectGroup(ctx context.Context, c Change) error {
 	if err := wantInto(c, "description", &g.Description); err != nil {
 		return err
 	}
-	if i >= 0 {
-		got, err := a.oct.UpdateProjectGroup(ctx, g)
-		if err != nil {
-			return err
-		}
-		a.st.pgs[i] = got
-		return nil
-	}
-	got, err := a.oct.CreateProjectGroup(ctx, g)
-	if err != nil {
-		return err
-	}
-	a.st.pgs = append(a.st.pgs, got)
-	return nil
+	_, err := upsert(ctx, &a.st.pgs, i, g, a.oct.CreateProjectGroup, a.oct.UpdateProjectGroup)
+	return err
 }
 
 func (a *applier) applyTagSet(ctx context.Context, c Change) error {
@@ -437,20 +421,8 @@ func (a *applier) applyTagSet(ctx context.Context, c Change) error {
 			return err
 		}
 	}
-	if i >= 0 {
-		got, err := a.oct.UpdateTagSet(ctx, ts)
-		if err != nil {
-			return err
-		}
-		a.st.tagSets[i] = got
-		return nil
-	}
-	got, err := a.oct.CreateTagSet(ctx, ts)
-	if err != nil {
-		return err
-	}
-	a.st.tagSets = append(a.st.tagSets, got)
-	return nil
+	_, err := upsert(ctx, &a.st.tagSets, i, ts, a.oct.CreateTagSet, a.oct.UpdateTagSet)
+	return err
 }
 
 func (a *applier) applyTeam(ctx context.Context, c Change) error {
@@ -475,20 +447,13 @@ func (a *applier) applyTeam(ctx context.Context, c Change) error {
 			return err
 		}
 	}
-	if i >= 0 {
-		got, err := a.oct.UpdateTeam(ctx, t)
-		if err != nil {
-			return err
-		}
-		a.st.teams[i] = got
-		return nil
-	}
-	got, err := a.oct.CreateTeam(ctx, t)
+	got, err := upsert(ctx, &a.st.teams, i, t, a.oct.CreateTeam, a.oct.UpdateTeam)
 	if err != nil {
 		return err
 	}
-	a.st.teams = append(a.st.teams, got)
-	a.st.scoped[got.ID] = nil
+	if i < 0 { // a new team has no scoped roles yet
+		a.st.scoped[got.ID] = nil
+	}
 	return nil
 }
 
