@@ -14,13 +14,9 @@ import (
 // Environments returns the environments of a space in sort order (ties in
 // the order the server lists them), in one request per 1000 environments.
 func (c *Client) Environments(ctx context.Context, spaceID string) ([]steps.Environment, error) {
-	all, err := ListAll[environments.Environment](ctx, c, "/api/"+url.PathEscape(spaceID)+"/environments")
+	out, err := listAs(ctx, c, "/api/"+url.PathEscape(spaceID)+"/environments", envFromSDK)
 	if err != nil {
 		return nil, err
-	}
-	out := make([]steps.Environment, len(all))
-	for i := range all {
-		out[i] = envFromSDK(&all[i])
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].SortOrder < out[j].SortOrder })
 	return out, nil

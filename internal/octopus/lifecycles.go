@@ -14,15 +14,7 @@ import (
 
 // Lifecycles returns the lifecycles of a space, in one request per 1000.
 func (c *Client) Lifecycles(ctx context.Context, spaceID string) ([]steps.Lifecycle, error) {
-	all, err := ListAll[lifecycles.Lifecycle](ctx, c, "/api/"+url.PathEscape(spaceID)+"/lifecycles")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]steps.Lifecycle, len(all))
-	for i := range all {
-		out[i] = lifecycleFromSDK(&all[i])
-	}
-	return out, nil
+	return listAs(ctx, c, "/api/"+url.PathEscape(spaceID)+"/lifecycles", lifecycleFromSDK)
 }
 
 // CreateLifecycle creates a lifecycle in l.SpaceID. Retention policies left

@@ -13,15 +13,7 @@ import (
 // ProjectGroups returns the project groups of a space, in one request per
 // 1000 groups.
 func (c *Client) ProjectGroups(ctx context.Context, spaceID string) ([]steps.ProjectGroup, error) {
-	all, err := ListAll[projectgroups.ProjectGroup](ctx, c, "/api/"+url.PathEscape(spaceID)+"/projectgroups")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]steps.ProjectGroup, len(all))
-	for i := range all {
-		out[i] = pgFromSDK(&all[i])
-	}
-	return out, nil
+	return listAs(ctx, c, "/api/"+url.PathEscape(spaceID)+"/projectgroups", pgFromSDK)
 }
 
 // CreateProjectGroup creates a project group in g.SpaceID.

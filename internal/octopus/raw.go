@@ -74,6 +74,20 @@ func (c *Client) relPath(link string) string {
 	return link
 }
 
+// listAs reads a paged collection (see ListAll) and converts each item with
+// from.
+func listAs[T, S any](ctx context.Context, c *Client, path string, from func(*T) S) ([]S, error) {
+	all, err := ListAll[T](ctx, c, path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]S, len(all))
+	for i := range all {
+		out[i] = from(&all[i])
+	}
+	return out, nil
+}
+
 // getAllRaw reads an /all endpoint (a bare JSON array) in one request and
 // converts each item with from; failures are wrapped as "list <what>: …".
 func getAllRaw[W, T any](ctx context.Context, c *Client, path, what string, from func(W) T) ([]T, error) {

@@ -20,15 +20,7 @@ const managersTeamPrefix = "teams-spacemanagers-"
 
 // Spaces returns every space of the instance, in one request per 1000 spaces.
 func (c *Client) Spaces(ctx context.Context) ([]steps.Space, error) {
-	all, err := ListAll[spaces.Space](ctx, c, "/api/spaces")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]steps.Space, len(all))
-	for i := range all {
-		out[i] = spaceFromSDK(&all[i])
-	}
-	return out, nil
+	return listAs(ctx, c, "/api/spaces", spaceFromSDK)
 }
 
 // CreateSpace creates a space through createOnce (after an ambiguous failure

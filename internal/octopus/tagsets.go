@@ -12,15 +12,7 @@ import (
 
 // TagSets returns the tag sets of a space, in one request per 1000 sets.
 func (c *Client) TagSets(ctx context.Context, spaceID string) ([]steps.TagSet, error) {
-	all, err := ListAll[tagsets.TagSet](ctx, c, "/api/"+url.PathEscape(spaceID)+"/tagsets")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]steps.TagSet, len(all))
-	for i := range all {
-		out[i] = tagSetFromSDK(&all[i])
-	}
-	return out, nil
+	return listAs(ctx, c, "/api/"+url.PathEscape(spaceID)+"/tagsets", tagSetFromSDK)
 }
 
 // CreateTagSet creates a multi-select tenant tag set with its tags.

@@ -93,15 +93,7 @@ func (c *Client) UpdateTeam(ctx context.Context, t steps.Team) (steps.Team, erro
 
 // ScopedUserRoles returns every scoped user role of team teamID.
 func (c *Client) ScopedUserRoles(ctx context.Context, teamID string) ([]steps.ScopedUserRole, error) {
-	all, err := ListAll[userroles.ScopedUserRole](ctx, c, "/api/teams/"+url.PathEscape(teamID)+"/scopeduserroles")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]steps.ScopedUserRole, len(all))
-	for i := range all {
-		out[i] = scopedRoleFromSDK(&all[i])
-	}
-	return out, nil
+	return listAs(ctx, c, "/api/teams/"+url.PathEscape(teamID)+"/scopeduserroles", scopedRoleFromSDK)
 }
 
 // CreateScopedUserRole grants r.UserRoleID to r.TeamID. A scoped role has no

@@ -12,15 +12,7 @@ import (
 
 // Users returns every user of the instance, in one request per 1000 users.
 func (c *Client) Users(ctx context.Context) ([]steps.User, error) {
-	all, err := ListAll[users.User](ctx, c, "/api/users")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]steps.User, len(all))
-	for i, u := range all {
-		out[i] = steps.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, IsService: u.IsService}
-	}
-	return out, nil
+	return listAs(ctx, c, "/api/users", userFromSDK)
 }
 
 // CurrentUser returns the user the API key belongs to (GET /api/users/me).
@@ -32,18 +24,16 @@ func (c *Client) CurrentUser(ctx context.Context) (steps.User, error) {
 	if err != nil {
 		return steps.User{}, fmt.Errorf("read the current user: %w", normalize(err))
 	}
-	return steps.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, IsService: u.IsService}, nil
+	return userFromSDK(u), nil
 }
 
 // UserRoles returns every user role of the instance.
 func (c *Client) UserRoles(ctx context.Context) ([]steps.UserRole, error) {
-	all, err := ListAll[userroles.UserRole](ctx, c, "/api/userroles")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]steps.UserRole, len(all))
-	for i, r := range all {
-		out[i] = steps.UserRole{ID: r.ID, Name: r.Name, Description: r.Description}
-	}
-	return out, nil
+	return listAs(ctx, c, "/api/userroles", func(r *userroles.UserRole) steps.UserRole {
+		return steps.UserRole{ID: r.ID, Name: r.Name, Description: r.Description}
+	})
+}
+
+func userFromSDK(u *users.User) steps.User {
+	return steps.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, IsService: u.IsService}
 }
