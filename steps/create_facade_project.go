@@ -162,8 +162,7 @@ func (in CreateFacadeProjectInput) Render(data TemplateData) (CreateFacadeProjec
 	r.ptr("project.description", out.Project.Description)
 	r.all("project.environments", out.Project.Environments)
 	if out.Team != nil {
-		r.str("team.name", &out.Team.Name)
-		r.ptr("team.description", out.Team.Description)
+		r.named("team", &out.Team.Name, out.Team.Description)
 		r.all("team.members", out.Team.Members)
 		r.all("team.roles", out.Team.Roles)
 		r.maxLen("team.name", out.Team.Name, maxTeamName)

@@ -131,15 +131,13 @@ func (in CreateSpaceInput) Render(data TemplateData) (CreateSpaceInput, error) {
 	for i := range out.Environments {
 		e := &out.Environments[i]
 		p := fmt.Sprintf("environments[%d]", i)
-		r.str(p+".name", &e.Name)
-		r.ptr(p+".description", e.Description)
+		r.named(p, &e.Name, e.Description)
 		r.maxLen(p+".name", e.Name, maxEnvironmentName)
 	}
 	for i := range out.Lifecycles {
 		l := &out.Lifecycles[i]
 		p := fmt.Sprintf("lifecycles[%d]", i)
-		r.str(p+".name", &l.Name)
-		r.ptr(p+".description", l.Description)
+		r.named(p, &l.Name, l.Description)
 		for j := range l.Phases {
 			ph := &l.Phases[j]
 			pp := fmt.Sprintf("%s.phases[%d]", p, j)
@@ -152,27 +150,23 @@ func (in CreateSpaceInput) Render(data TemplateData) (CreateSpaceInput, error) {
 	for i := range out.ProjectGroups {
 		g := &out.ProjectGroups[i]
 		p := fmt.Sprintf("projectGroups[%d]", i)
-		r.str(p+".name", &g.Name)
-		r.ptr(p+".description", g.Description)
+		r.named(p, &g.Name, g.Description)
 	}
 	for i := range out.TenantTagSets {
 		ts := &out.TenantTagSets[i]
 		p := fmt.Sprintf("tenantTagSets[%d]", i)
-		r.str(p+".name", &ts.Name)
-		r.ptr(p+".description", ts.Description)
+		r.named(p, &ts.Name, ts.Description)
 		for j := range ts.Tags {
 			t := &ts.Tags[j]
 			tp := fmt.Sprintf("%s.tags[%d]", p, j)
-			r.str(tp+".name", &t.Name)
-			r.ptr(tp+".description", t.Description)
+			r.named(tp, &t.Name, t.Description)
 		}
 		r.unique(p+".tags", len(ts.Tags), func(j int) string { return ts.Tags[j].Name })
 	}
 	for i := range out.Teams {
 		t := &out.Teams[i]
 		p := fmt.Sprintf("teams[%d]", i)
-		r.str(p+".name", &t.Name)
-		r.ptr(p+".description", t.Description)
+		r.named(p, &t.Name, t.Description)
 		r.all(p+".members", t.Members)
 		r.maxLen(p+".name", t.Name, maxTeamName)
 		for j := range t.Roles {
@@ -216,6 +210,12 @@ func (r *renderer) ptr(field string, s *string) {
 	if r.err == nil {
 		r.err = RenderPtr(field, s, r.data)
 	}
+}
+
+// named renders the name and description of the element at path p.
+func (r *renderer) named(p string, name, description *string) {
+	r.str(p+".name", name)
+	r.ptr(p+".description", description)
 }
 
 func (r *renderer) all(field string, list []string) {
