@@ -257,16 +257,12 @@ func renderValue(field string, v any, data TemplateData) (any, error) {
 			out[i] = r
 		}
 		return out, nil
-	case []string:
-		out := make([]any, len(t))
+	case []string: // rendered as the []any of the same strings
+		xs := make([]any, len(t))
 		for i, x := range t {
-			r, err := Render(fmt.Sprintf("%s[%d]", field, i), x, data)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = r
+			xs[i] = x
 		}
-		return out, nil
+		return renderValue(field, xs, data)
 	case int:
 		return float64(t), nil // settings values compare as decoded JSON
 	default:
