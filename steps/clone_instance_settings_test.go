@@ -128,15 +128,7 @@ func (p *pair) seedSource(t testing.TB) {
 // userID returns the ID of a user by username.
 func (f *fixture) userID(t testing.TB, username string) string {
 	t.Helper()
-	var users []map[string]any
-	f.raw(t, http.MethodGet, "/api/users/all", nil, &users)
-	for _, u := range users {
-		if u["Username"] == username {
-			return u["Id"].(string)
-		}
-	}
-	t.Fatalf("no user %q", username)
-	return ""
+	return f.idOf(t, "/api/users/all", "Username", username)
 }
 
 func dialEmulator(ctx context.Context, url, apiKey string) (steps.Octopus, error) {

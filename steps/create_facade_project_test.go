@@ -59,18 +59,10 @@ func errString(v any) string {
 	return ""
 }
 
-// facadeSpace returns the customer space's Id, looked up behind the step's back.
+// spaceID returns the Id of space name, looked up behind the step's back.
 func (f *fixture) spaceID(t testing.TB, name string) string {
 	t.Helper()
-	var spaces []map[string]any
-	f.raw(t, http.MethodGet, "/api/spaces/all", nil, &spaces)
-	for _, s := range spaces {
-		if s["Name"] == name {
-			return s["Id"].(string)
-		}
-	}
-	t.Fatalf("no space %q", name)
-	return ""
+	return f.idOf(t, "/api/spaces/all", "Name", name)
 }
 
 func TestCreateFacadeProjectConverges(t *testing.T) {

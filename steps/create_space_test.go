@@ -297,14 +297,21 @@ func TestCreateSpaceDriftRepair(t *testing.T) {
 // find returns the ID of the named item of a space collection.
 func (f *fixture) find(spaceID, collection, name string) string {
 	f.t.Helper()
+	return f.idOf(f.t, "/api/"+spaceID+"/"+collection+"/all", "Name", name)
+}
+
+// idOf reads the list at path (an /all endpoint) behind the tool's back and
+// returns the Id of the item whose key is value.
+func (f *fixture) idOf(t testing.TB, path, key, value string) string {
+	t.Helper()
 	var items []map[string]any
-	f.raw(f.t, http.MethodGet, "/api/"+spaceID+"/"+collection+"/all", nil, &items)
+	f.raw(t, http.MethodGet, path, nil, &items)
 	for _, it := range items {
-		if it["Name"] == name {
+		if it[key] == value {
 			return it["Id"].(string)
 		}
 	}
-	f.t.Fatalf("no %s named %q in %s", collection, name, spaceID)
+	t.Fatalf("GET %s: no item with %s %q", path, key, value)
 	return ""
 }
 

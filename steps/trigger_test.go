@@ -130,15 +130,7 @@ func (m *management) runsFor(t *testing.T) []string {
 
 func (m *management) tenantID(t *testing.T, name string) string {
 	t.Helper()
-	var ts []map[string]any
-	m.f.raw(t, http.MethodGet, "/api/"+m.spaceID+"/tenants/all", nil, &ts)
-	for _, x := range ts {
-		if x["Name"] == name {
-			return x["Id"].(string)
-		}
-	}
-	t.Fatalf("no tenant %q", name)
-	return ""
+	return m.f.idOf(t, "/api/"+m.spaceID+"/tenants/all", "Name", name)
 }
 
 func fastTrigger(in steps.TriggerInput, log *bytes.Buffer) steps.Trigger {
