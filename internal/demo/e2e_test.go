@@ -61,20 +61,27 @@ func runRunbook(ctx context.Context, oct *octopus.Client, tenant, runbook string
 	return log.String(), err
 }
 
+// spaceIDOf returns the Id of the space named name, "" when there is none.
+func spaceIDOf(t *testing.T, oct *octopus.Client, name string) string {
+	t.Helper()
+	spaces, err := oct.Spaces(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, s := range spaces {
+		if s.Name == name {
+			id = s.ID
+		}
+	}
+	return id
+}
+
 // tenantVariable returns a tenant's value of a project variable template.
 func tenantVariable(t *testing.T, oct *octopus.Client, tenant, name string) string {
 	t.Helper()
 	ctx := t.Context()
-	spaces, err := oct.Spaces(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var spaceID string
-	for _, s := range spaces {
-		if s.Name == ManagementSpace {
-			spaceID = s.ID
-		}
-	}
+	spaceID := spaceIDOf(t, oct, ManagementSpace)
 	projects, err := oct.Projects(ctx, spaceID)
 	if err != nil {
 		t.Fatal(err)
@@ -129,16 +136,7 @@ func TestRunbooksPerTenant(t *testing.T) {
 				t.Fatalf("%s for %s: %v\n%s", rb, tenant, err, log)
 			}
 		}
-		spaces, err := oct.Spaces(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var id string
-		for _, s := range spaces {
-			if s.Name == space {
-				id = s.ID
-			}
-		}
+		id := spaceIDOf(t, oct, space)
 		if id == "" {
 			t.Fatalf("tenant %s: no space %q after Create Space", tenant, space)
 		}
