@@ -347,6 +347,22 @@ func (f *stepFlags) templateData() steps.TemplateData {
 	}
 }
 
+// renderable is a step input whose templates Render expands.
+type renderable[T any] interface {
+	Render(steps.TemplateData) (T, error)
+}
+
+// renderInput replaces *in by its rendering with the flags' template data;
+// a bad template is an *steps.InputError (exit 80).
+func renderInput[T renderable[T]](f *stepFlags, in *T) error {
+	out, err := (*in).Render(f.templateData())
+	if err != nil {
+		return err
+	}
+	*in = out
+	return nil
+}
+
 // run is the one place that sequences a step: plan, print the plan, and
 // (unless --dry-run) apply it and print the result and outputs.
 func (f *stepFlags) run(ctx context.Context, w io.Writer, g *Globals, oct steps.Octopus, s steps.Step) error {

@@ -52,12 +52,7 @@ func (c *createFacadeProjectCmd) Validate() error {
 		}
 		c.in.Upstream.APIKey = c.ManagementAPIKey
 	}
-	in, err := c.in.Render(c.templateData())
-	if err != nil {
-		return err
-	}
-	c.in = in
-	return nil
+	return renderInput(&c.stepFlags, &c.in)
 }
 
 // Run plans, prints and (unless --dry-run) applies create-facade-project.

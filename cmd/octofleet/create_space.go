@@ -31,12 +31,7 @@ func (c *createSpaceCmd) Validate() error {
 	if err := c.load("create-space", &c.CreateSpaceInput); err != nil {
 		return err
 	}
-	in, err := c.CreateSpaceInput.Render(c.templateData())
-	if err != nil {
-		return err
-	}
-	c.CreateSpaceInput = in
-	return nil
+	return renderInput(&c.stepFlags, &c.CreateSpaceInput)
 }
 
 // Run plans, prints and (unless --dry-run) applies create-space.

@@ -34,12 +34,7 @@ func (c *registerTenantCmd) Validate() error {
 	if err := c.load("register-tenant", &c.RegisterTenantInput); err != nil {
 		return err
 	}
-	in, err := c.RegisterTenantInput.Render(c.templateData())
-	if err != nil {
-		return err
-	}
-	c.RegisterTenantInput = in
-	return nil
+	return renderInput(&c.stepFlags, &c.RegisterTenantInput)
 }
 
 // Run plans, prints and (unless --dry-run) applies register-tenant.

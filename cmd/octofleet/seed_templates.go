@@ -42,12 +42,7 @@ func (c *seedTemplatesCmd) Validate() error {
 	if err := c.load("seed-templates", &c.SeedTemplatesInput); err != nil {
 		return err
 	}
-	in, err := c.SeedTemplatesInput.Render(c.templateData())
-	if err != nil {
-		return err
-	}
-	c.SeedTemplatesInput = in
-	return nil
+	return renderInput(&c.stepFlags, &c.SeedTemplatesInput)
 }
 
 // Run plans, prints and (unless --dry-run) applies seed-templates. With
