@@ -2,7 +2,6 @@ package steps_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -176,21 +175,12 @@ func mapsValues(m map[string]string) func(func(string) bool) {
 	}
 }
 
-func asJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 func TestCloneInstanceSettingsConverges(t *testing.T) {
 	t.Parallel()
 	p := newPair(t)
 	in := steps.CloneInstanceSettingsInput{Secrets: suppliedSecrets, TeamMembership: true}
 	plan, out := p.clone(t, in)
-	noSecrets(t, "plan", asJSON(t, plan))
+	noSecrets(t, "plan", mustJSON(t, plan))
 	if len(pending(plan)) == 0 {
 		t.Fatal("first plan is empty")
 	}
@@ -460,7 +450,7 @@ func TestCloneInstanceSettingsSecrets(t *testing.T) {
 			if !slices.Contains(strings.Split(plan.Outputs["SkippedSettings"], ","), "authentication-ldap") {
 				t.Errorf("outputs = %v, want authentication-ldap skipped", plan.Outputs)
 			}
-			noSecrets(t, "plan", asJSON(t, plan))
+			noSecrets(t, "plan", mustJSON(t, plan))
 			var got *[2]any
 			for _, ch := range plan.Changes {
 				if ch.Name == "authentication-aad" {
@@ -473,7 +463,7 @@ func TestCloneInstanceSettingsSecrets(t *testing.T) {
 				t.Errorf("ClientSecret change (-want +got):\n%s", diff)
 			}
 			out := mustApply(t, s, p.src.oct, plan)
-			noSecrets(t, "outputs", asJSON(t, out))
+			noSecrets(t, "outputs", mustJSON(t, out))
 			var aad map[string]any
 			p.tgt.raw(t, http.MethodGet, "/api/configuration/authentication-aad/values", nil, &aad)
 			if aad["ClientSecret"].(map[string]any)["HasValue"] != true {
@@ -579,7 +569,7 @@ func TestCloneInstanceSettingsBackupRestore(t *testing.T) {
 
 	restore := &steps.RestoreInstanceSettings{In: steps.RestoreInstanceSettingsInput{From: backup}, Server: p.tgt.emu.URL()}
 	plan := mustPlan(t, restore, p.tgt.oct)
-	noSecrets(t, "restore plan", asJSON(t, plan))
+	noSecrets(t, "restore plan", mustJSON(t, plan))
 	mustApply(t, restore, p.tgt.oct, plan)
 	if diff := cmp.Diff(before, snapshot(t, p.tgt)); diff != "" {
 		t.Errorf("after restore (-before +after):\n%s", diff)
