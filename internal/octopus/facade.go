@@ -141,11 +141,7 @@ func (c *Client) StartRunbookRun(ctx context.Context, spaceID string, r steps.Ru
 		EnvironmentID     string `json:"EnvironmentId"`
 		TenantID          string `json:"TenantId,omitempty"`
 	}{r.ProjectID, r.RunbookID, r.SnapshotID, r.EnvironmentID, r.TenantID}
-	var got wireExecution
-	if err := c.postRaw(ctx, spacePath(spaceID, "runbookRuns"), in, &got); err != nil {
-		return steps.Execution{}, fmt.Errorf("start runbook run: %w", err)
-	}
-	return steps.Execution{ID: got.ID, TaskID: got.TaskID}, nil
+	return c.startExecution(ctx, spacePath(spaceID, "runbookRuns"), in, "runbook run")
 }
 
 // StartDeployment implements steps.FacadeOctopus with POST deployments
@@ -159,9 +155,15 @@ func (c *Client) StartDeployment(ctx context.Context, spaceID string, d steps.De
 		EnvironmentID string `json:"EnvironmentId"`
 		TenantID      string `json:"TenantId,omitempty"`
 	}{d.ProjectID, d.ReleaseID, d.EnvironmentID, d.TenantID}
+	return c.startExecution(ctx, spacePath(spaceID, "deployments"), in, "deployment")
+}
+
+// startExecution POSTs a runbook run or deployment (what) once, without
+// createOnce: see StartRunbookRun.
+func (c *Client) startExecution(ctx context.Context, path string, in any, what string) (steps.Execution, error) {
 	var got wireExecution
-	if err := c.postRaw(ctx, spacePath(spaceID, "deployments"), in, &got); err != nil {
-		return steps.Execution{}, fmt.Errorf("start deployment: %w", err)
+	if err := c.postRaw(ctx, path, in, &got); err != nil {
+		return steps.Execution{}, fmt.Errorf("start %s: %w", what, err)
 	}
 	return steps.Execution{ID: got.ID, TaskID: got.TaskID}, nil
 }
