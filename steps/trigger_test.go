@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 	"github.com/octofleet/octofleet/steps"
 )
 
@@ -17,9 +18,8 @@ import (
 // scripts that print the tenant they run for, and two tenants connected to
 // the project in Production.
 type management struct {
-	f                         *fixture
-	spaceID, projectID, envID string
-	runbookID                 string
+	f *fixture
+	*emulatortest.Tenanted
 }
 
 const (
@@ -32,27 +32,9 @@ func newManagement(t *testing.T, f *fixture) *management {
 	t.Helper()
 	space := steps.CreateSpace{In: steps.CreateSpaceInput{Name: mgmtSpace, Environments: []steps.EnvironmentInput{{Name: "Production"}}}}
 	out := mustApply(t, space, f.oct, mustPlan(t, space, f.oct))
-	m := &management{f: f, spaceID: out[steps.OutputSpaceID]}
-	sp := "/api/" + m.spaceID
-	var envs, lcs, pgs []map[string]any
-	f.raw(t, http.MethodGet, sp+"/environments/all", nil, &envs)
-	f.raw(t, http.MethodGet, sp+"/lifecycles/all", nil, &lcs)
-	f.raw(t, http.MethodGet, sp+"/projectgroups/all", nil, &pgs)
-	m.envID = envs[0]["Id"].(string)
-	var project map[string]any
-	f.raw(t, http.MethodPost, sp+"/projects", map[string]any{"Name": mgmtProject, "LifecycleId": lcs[0]["Id"],
-		"ProjectGroupId": pgs[0]["Id"], "TenantedDeploymentMode": "Tenanted"}, &project)
-	m.projectID = project["Id"].(string)
-	m.setDeployScript(t, helloScript)
-	var rb map[string]any
-	f.raw(t, http.MethodPost, sp+"/runbooks", map[string]any{"ProjectId": m.projectID, "Name": "Say hello",
-		"MultiTenancyMode": "Tenanted", "EnvironmentScope": "All", "DefaultGuidedFailureMode": "EnvironmentDefault"}, &rb)
-	m.runbookID = rb["Id"].(string)
-	m.setRunbookScript(t, helloScript, true)
-	for _, name := range []string{"Acme", "Globex"} {
-		f.raw(t, http.MethodPost, sp+"/tenants", map[string]any{"Name": name,
-			"ProjectEnvironments": map[string]any{m.projectID: []string{m.envID}}}, nil)
-	}
+	m := &management{f: f, Tenanted: emulatortest.NewTenanted(t, f.emu, out[steps.OutputSpaceID], mgmtProject, "Say hello", "Acme", "Globex")}
+	m.SetDeployScript(t, helloScript)
+	m.SetRunbookScript(t, helloScript, true)
 	f.emu.ResetRequests()
 	return m
 }
@@ -83,54 +65,18 @@ func assertTaskCanceled(t *testing.T, f *fixture, taskID string) {
 	}
 }
 
-func scriptStep(name, script string) []map[string]any {
-	return []map[string]any{{"Name": name, "Condition": "Success", "StartTrigger": "StartAfterPrevious", "PackageRequirement": "LetOctopusDecide",
-		"Properties": map[string]any{}, "Actions": []map[string]any{{"Name": name, "ActionType": "Octopus.Script",
-			"Properties": map[string]any{"Octopus.Action.Script.ScriptSource": "Inline", "Octopus.Action.Script.Syntax": "Bash",
-				"Octopus.Action.Script.ScriptBody": script, "Octopus.Action.RunOnServer": "true"}}}}}
-}
-
-// setRunbookScript replaces the runbook's process and, if publish, publishes it.
-func (m *management) setRunbookScript(t *testing.T, script string, publish bool) {
-	t.Helper()
-	sp := "/api/" + m.spaceID
-	var rb map[string]any
-	m.f.raw(t, http.MethodGet, sp+"/runbooks/"+m.runbookID, nil, &rb)
-	m.f.edit(t, sp+"/runbookProcesses/"+rb["RunbookProcessId"].(string), func(d map[string]any) { d["Steps"] = scriptStep("Hello", script) })
-	if publish {
-		m.f.raw(t, http.MethodPost, sp+"/runbookSnapshots?publish=true", map[string]any{"ProjectId": m.projectID, "RunbookId": m.runbookID,
-			"Name": fmt.Sprintf("Snapshot %d", time.Now().UnixNano())}, nil)
-	}
-}
-
-func (m *management) setDeployScript(t *testing.T, script string) {
-	t.Helper()
-	m.f.edit(t, "/api/"+m.spaceID+"/projects/"+m.projectID+"/deploymentprocesses", func(d map[string]any) { d["Steps"] = scriptStep("Hello", script) })
-}
-
-// release creates a release of the project's current deployment process.
-func (m *management) release(t *testing.T, version string) {
-	t.Helper()
-	m.f.raw(t, http.MethodPost, "/api/"+m.spaceID+"/releases", map[string]any{"ProjectId": m.projectID, "Version": version}, nil)
-}
-
 // runsFor returns the tenant Ids the space's runbook runs and deployments were for.
 func (m *management) runsFor(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	for _, kind := range []string{"runbookRuns", "deployments"} {
 		var page struct{ Items []map[string]any }
-		m.f.raw(t, http.MethodGet, "/api/"+m.spaceID+"/"+kind, nil, &page)
+		m.f.raw(t, http.MethodGet, "/api/"+m.SpaceID+"/"+kind, nil, &page)
 		for _, it := range page.Items {
 			out = append(out, fmt.Sprint(it["TenantId"]))
 		}
 	}
 	return out
-}
-
-func (m *management) tenantID(t *testing.T, name string) string {
-	t.Helper()
-	return m.f.idOf(t, "/api/"+m.spaceID+"/tenants/all", "Name", name)
 }
 
 func fastTrigger(in steps.TriggerInput, log *bytes.Buffer) steps.Trigger {
@@ -141,9 +87,9 @@ func TestTriggerRunsForExactlyTheTenant(t *testing.T) {
 	t.Parallel()
 	// Release 1.0.0 prints the hello line, 1.0.1 another one.
 	twoReleases := func(t *testing.T, m *management) {
-		m.release(t, "1.0.0")
-		m.setDeployScript(t, `echo "newer release for #{Octopus.Tenant.Name}"`)
-		m.release(t, "1.0.1")
+		m.Release(t, "1.0.0")
+		m.SetDeployScript(t, `echo "newer release for #{Octopus.Tenant.Name}"`)
+		m.Release(t, "1.0.1")
 	}
 	cases := []struct {
 		name  string
@@ -184,7 +130,7 @@ func TestTriggerRunsForExactlyTheTenant(t *testing.T) {
 			if strings.Contains(log.String(), "Globex") || strings.Contains(log.String(), tc.other) {
 				t.Errorf("log shows another tenant or release:\n%s", log.String())
 			}
-			if runs := m.runsFor(t); len(runs) != 1 || runs[0] != m.tenantID(t, "Acme") {
+			if runs := m.runsFor(t); len(runs) != 1 || runs[0] != m.Tenants["Acme"] {
 				t.Errorf("runs and deployments were for tenants %v, want only Acme", runs)
 			}
 			// Each line is copied once, however often the task was polled.
@@ -206,17 +152,17 @@ func TestTriggerFailures(t *testing.T) {
 		state string
 	}{
 		{name: "failing runbook", in: steps.TriggerInput{Runbook: "Say hello"},
-			setup: func(t *testing.T, m *management) { m.setRunbookScript(t, `echo "about to fail"; exit 3`, true) },
+			setup: func(t *testing.T, m *management) { m.SetRunbookScript(t, `echo "about to fail"; exit 3`, true) },
 			apply: "ended Failed", state: steps.TaskFailed},
 		{name: "failing deployment", in: steps.TriggerInput{},
-			setup: func(t *testing.T, m *management) { m.setDeployScript(t, "exit 4"); m.release(t, "2.0.0") },
+			setup: func(t *testing.T, m *management) { m.SetDeployScript(t, "exit 4"); m.Release(t, "2.0.0") },
 			apply: "ended Failed", state: steps.TaskFailed},
 		{name: "timeout cancels the task", in: steps.TriggerInput{Runbook: "Say hello", Timeout: "300ms"},
-			setup: func(t *testing.T, m *management) { m.setRunbookScript(t, `echo started; sleep 30`, true) },
+			setup: func(t *testing.T, m *management) { m.SetRunbookScript(t, `echo started; sleep 30`, true) },
 			apply: "timed out after 300ms"},
 		{name: "unpublished runbook", in: steps.TriggerInput{Runbook: "Draft"},
 			setup: func(t *testing.T, m *management) {
-				m.f.raw(t, http.MethodPost, "/api/"+m.spaceID+"/runbooks", map[string]any{"ProjectId": m.projectID, "Name": "Draft",
+				m.f.raw(t, http.MethodPost, "/api/"+m.SpaceID+"/runbooks", map[string]any{"ProjectId": m.ProjectID, "Name": "Draft",
 					"MultiTenancyMode": "Tenanted", "EnvironmentScope": "All", "DefaultGuidedFailureMode": "EnvironmentDefault"}, nil)
 			},
 			plan: `runbook "Draft" of project "Customer operations" has no published snapshot`},
@@ -328,7 +274,7 @@ func TestTriggerStoppedCancelsTheTask(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	m := newManagement(t, f)
-	m.setRunbookScript(t, `echo "waiting for Godot"; sleep 30`, true)
+	m.SetRunbookScript(t, `echo "waiting for Godot"; sleep 30`, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	log := &cancelOn{marker: "waiting for Godot", cancel: cancel}

@@ -39,24 +39,15 @@ func buildOctofleet(t *testing.T) string {
 // facadeWorld is one emulator with a management space, its caller (the
 // management API key's user) and the customer user.
 type facadeWorld struct {
-	h                         *harness
-	mgmtSpace, project, envID string
-	runbookID                 string
-	mgmtKey, aliceKey         string
-	tenants                   map[string]string
-}
-
-func scriptSteps(script string) []map[string]any {
-	return []map[string]any{{"Name": "Hello", "Condition": "Success", "StartTrigger": "StartAfterPrevious", "PackageRequirement": "LetOctopusDecide",
-		"Properties": map[string]any{}, "Actions": []map[string]any{{"Name": "Hello", "ActionType": "Octopus.Script",
-			"Properties": map[string]any{"Octopus.Action.Script.ScriptSource": "Inline", "Octopus.Action.Script.Syntax": "Bash",
-				"Octopus.Action.Script.ScriptBody": script, "Octopus.Action.RunOnServer": "true"}}}}}
+	h *harness
+	*emulatortest.Tenanted
+	mgmtKey, aliceKey string
 }
 
 func newFacadeWorld(t *testing.T, runbookScript string) *facadeWorld {
 	t.Helper()
 	h := newHarness(t)
-	w := &facadeWorld{h: h, tenants: map[string]string{}}
+	w := &facadeWorld{h: h}
 	var err error
 	if _, w.mgmtKey, err = h.emu.CreateUser("facade-caller", "Facade caller"); err != nil {
 		t.Fatal(err)
@@ -73,38 +64,16 @@ func newFacadeWorld(t *testing.T, runbookScript string) *facadeWorld {
 	admin := h.emu.APIKey()
 	var spaces []map[string]any
 	emulatortest.CallAs(t, h.emu, admin, http.MethodGet, "/api/spaces/all", nil, &spaces)
+	var mgmtSpace string
 	for _, s := range spaces {
 		if s["Name"] == "Management" {
-			w.mgmtSpace = s["Id"].(string)
+			mgmtSpace = s["Id"].(string)
 		}
 	}
-	sp := "/api/" + w.mgmtSpace
-	var envs, lcs, pgs []map[string]any
-	emulatortest.CallAs(t, h.emu, admin, http.MethodGet, sp+"/environments/all", nil, &envs)
-	emulatortest.CallAs(t, h.emu, admin, http.MethodGet, sp+"/lifecycles/all", nil, &lcs)
-	emulatortest.CallAs(t, h.emu, admin, http.MethodGet, sp+"/projectgroups/all", nil, &pgs)
-	w.envID = envs[0]["Id"].(string)
-	var project, rb, proc map[string]any
-	emulatortest.Call(t, h.emu, http.MethodPost, sp+"/projects", map[string]any{"Name": "Customer operations", "LifecycleId": lcs[0]["Id"],
-		"ProjectGroupId": pgs[0]["Id"], "TenantedDeploymentMode": "Tenanted"}, &project)
-	w.project = project["Id"].(string)
-	emulatortest.Call(t, h.emu, http.MethodGet, sp+"/projects/"+w.project+"/deploymentprocesses", nil, &proc)
-	proc["Steps"] = scriptSteps(`echo "Deployed for #{Octopus.Tenant.Name}"`)
-	emulatortest.Call(t, h.emu, http.MethodPut, sp+"/deploymentprocesses/"+proc["Id"].(string), proc, nil)
-	emulatortest.Call(t, h.emu, http.MethodPost, sp+"/releases", map[string]any{"ProjectId": w.project, "Version": "1.0.0"}, nil)
-	emulatortest.Call(t, h.emu, http.MethodPost, sp+"/runbooks", map[string]any{"ProjectId": w.project, "Name": "Say hello",
-		"MultiTenancyMode": "Tenanted", "EnvironmentScope": "All", "DefaultGuidedFailureMode": "EnvironmentDefault"}, &rb)
-	w.runbookID = rb["Id"].(string)
-	emulatortest.Call(t, h.emu, http.MethodGet, sp+"/runbookProcesses/"+rb["RunbookProcessId"].(string), nil, &proc)
-	proc["Steps"] = scriptSteps(runbookScript)
-	emulatortest.Call(t, h.emu, http.MethodPut, sp+"/runbookProcesses/"+proc["Id"].(string), proc, nil)
-	emulatortest.Call(t, h.emu, http.MethodPost, sp+"/runbookSnapshots?publish=true", map[string]any{"ProjectId": w.project, "RunbookId": w.runbookID, "Name": "Snapshot 1"}, nil)
-	for _, name := range []string{"Acme", "Globex"} {
-		var tenant map[string]any
-		emulatortest.Call(t, h.emu, http.MethodPost, sp+"/tenants", map[string]any{"Name": name,
-			"ProjectEnvironments": map[string]any{w.project: []string{w.envID}}}, &tenant)
-		w.tenants[name] = tenant["Id"].(string)
-	}
+	w.Tenanted = emulatortest.NewTenanted(t, h.emu, mgmtSpace, "Customer operations", "Say hello", "Acme", "Globex")
+	w.SetDeployScript(t, `echo "Deployed for #{Octopus.Tenant.Name}"`)
+	w.Release(t, "1.0.0")
+	w.SetRunbookScript(t, runbookScript, true)
 	return w
 }
 
@@ -219,18 +188,18 @@ func TestFacadeEndToEnd(t *testing.T) {
 				kind = "runbookRuns"
 			}
 			var upstream struct{ Items []map[string]any }
-			emulatortest.CallAs(t, h.emu, admin, http.MethodGet, "/api/"+w.mgmtSpace+"/"+kind, nil, &upstream)
-			if len(upstream.Items) != 1 || upstream.Items[0]["TenantId"] != w.tenants["Acme"] {
-				t.Errorf("upstream %s = %v, want one for Acme (%s)", kind, upstream.Items, w.tenants["Acme"])
+			emulatortest.CallAs(t, h.emu, admin, http.MethodGet, "/api/"+w.SpaceID+"/"+kind, nil, &upstream)
+			if len(upstream.Items) != 1 || upstream.Items[0]["TenantId"] != w.Tenants["Acme"] {
+				t.Errorf("upstream %s = %v, want one for Acme (%s)", kind, upstream.Items, w.Tenants["Acme"])
 			}
 
 			// The customer's user sees nothing of the management space.
-			for _, path := range []string{"/api/" + w.mgmtSpace + "/projects", "/api/spaces/" + w.mgmtSpace} {
+			for _, path := range []string{"/api/" + w.SpaceID + "/projects", "/api/spaces/" + w.SpaceID} {
 				if code := emulatortest.CallAs(t, h.emu, w.aliceKey, http.MethodGet, path, nil, nil); code != http.StatusForbidden {
 					t.Errorf("alice GET %s = %d, want 403", path, code)
 				}
 			}
-			if code := emulatortest.CallAs(t, h.emu, w.aliceKey, http.MethodPost, "/api/"+w.mgmtSpace+"/runbookRuns", map[string]any{"RunbookId": w.runbookID}, nil); code != http.StatusForbidden {
+			if code := emulatortest.CallAs(t, h.emu, w.aliceKey, http.MethodPost, "/api/"+w.SpaceID+"/runbookRuns", map[string]any{"RunbookId": w.RunbookID}, nil); code != http.StatusForbidden {
 				t.Errorf("alice starts a management run: %d, want 403", code)
 			}
 

@@ -66,7 +66,7 @@ func TestTriggerCmd(t *testing.T) {
 				t.Fatal(err)
 			}
 			var runs struct{ Items []map[string]any }
-			emulatortest.Call(t, w.h.emu, http.MethodGet, "/api/"+w.mgmtSpace+"/runbookRuns", nil, &runs)
+			emulatortest.Call(t, w.h.emu, http.MethodGet, "/api/"+w.SpaceID+"/runbookRuns", nil, &runs)
 			if len(runs.Items) != tc.runs {
 				t.Errorf("%d runbook runs, want %d", len(runs.Items), tc.runs)
 			}
