@@ -39,6 +39,14 @@ func coreClient(t *testing.T, emu *emulator.Server, key, spaceID string) (*clien
 	return client.NewClient(nil, u, key, spaceID)
 }
 
+// newCoreSpace starts an emulator and returns a client bound to its default
+// space, and that space's Id.
+func newCoreSpace(t *testing.T) (*client.Client, string) {
+	t.Helper()
+	c := mustCoreClient(t, emulatortest.New(t))
+	return c, c.GetSpaceID()
+}
+
 // mustCoreClient is coreClient that fails the test on error.
 func mustCoreClient(t *testing.T, emu *emulator.Server) *client.Client {
 	t.Helper()
@@ -395,9 +403,7 @@ func TestSDKCoreTeamsAndRoles(t *testing.T) {
 
 func TestSDKCoreEnvironments(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustCoreClient(t, emu)
-	space := c.GetSpaceID()
+	c, space := newCoreSpace(t)
 
 	for i, name := range []string{"Dev", "Test", "Staging", "Production"} {
 		e := environments.NewEnvironment(name)
@@ -465,9 +471,7 @@ func TestSDKCoreEnvironments(t *testing.T) {
 
 func TestSDKCoreLifecyclesAndProjectGroups(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustCoreClient(t, emu)
-	space := c.GetSpaceID()
+	c, space := newCoreSpace(t)
 
 	env, err := environments.Add(c, &environments.Environment{Name: "Dev", SpaceID: space})
 	if err != nil {
@@ -537,9 +541,7 @@ func TestSDKCoreLifecyclesAndProjectGroups(t *testing.T) {
 
 func TestSDKCoreTagSets(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustCoreClient(t, emu)
-	space := c.GetSpaceID()
+	c, space := newCoreSpace(t)
 
 	ts := tagsets.NewTagSet("Region")
 	ts.SpaceID = space
@@ -577,9 +579,7 @@ func TestSDKCoreTagSets(t *testing.T) {
 
 func TestSDKCoreFeeds(t *testing.T) {
 	t.Parallel()
-	emu := emulatortest.New(t)
-	c := mustCoreClient(t, emu)
-	space := c.GetSpaceID()
+	c, space := newCoreSpace(t)
 
 	builtIn, err := feeds.GetByID(c, space, "feeds-builtin")
 	if err != nil || builtIn.GetFeedType() != feeds.FeedTypeBuiltIn {
