@@ -149,22 +149,15 @@ func (s CreateFacadeProject) Plan(ctx context.Context, oct Octopus) (Plan, error
 }
 
 func (st *facadeState) names(kind string) map[string]string {
-	m := map[string]string{}
 	switch kind {
 	case "lifecycle":
-		for _, l := range st.lcs {
-			m[l.Name] = l.ID
-		}
+		return refNames(st.lcs, func(l Lifecycle) Ref { return Ref{ID: l.ID, Name: l.Name} })
 	case "project group":
-		for _, g := range st.pgs {
-			m[g.Name] = g.ID
-		}
+		return refNames(st.pgs, func(g ProjectGroup) Ref { return Ref{ID: g.ID, Name: g.Name} })
 	case "environment":
-		for _, e := range st.envs {
-			m[e.Name] = e.ID
-		}
+		return refNames(st.envs, func(e Environment) Ref { return Ref{ID: e.ID, Name: e.Name} })
 	}
-	return m
+	return map[string]string{}
 }
 
 // plan is the pure part of Plan for the facade's own changes.

@@ -87,35 +87,19 @@ func (st *spaceState) spaceTeams() []Team {
 }
 
 func (st *spaceState) userIDs() map[string]string {
-	m := make(map[string]string, len(st.users))
-	for _, u := range st.users {
-		m[u.Username] = u.ID
-	}
-	return m
+	return refNames(st.users, func(u User) Ref { return Ref{ID: u.ID, Name: u.Username} })
 }
 
 func (st *spaceState) roleIDs() map[string]string {
-	m := make(map[string]string, len(st.roles))
-	for _, r := range st.roles {
-		m[r.Name] = r.ID
-	}
-	return m
+	return refNames(st.roles, func(r UserRole) Ref { return Ref{ID: r.ID, Name: r.Name} })
 }
 
 func (st *spaceState) envIDs() map[string]string {
-	m := make(map[string]string, len(st.envs))
-	for _, e := range st.envs {
-		m[e.Name] = e.ID
-	}
-	return m
+	return refNames(st.envs, func(e Environment) Ref { return Ref{ID: e.ID, Name: e.Name} })
 }
 
 func (st *spaceState) pgIDs() map[string]string {
-	m := make(map[string]string, len(st.pgs))
-	for _, g := range st.pgs {
-		m[g.Name] = g.ID
-	}
-	return m
+	return refNames(st.pgs, func(g ProjectGroup) Ref { return Ref{ID: g.ID, Name: g.Name} })
 }
 
 // needs says which kinds the input refers to, so that Plan and Apply read

@@ -229,6 +229,7 @@ func (s Trigger) resolveRelease(ctx context.Context, oct Octopus, t *triggerTarg
 	return fmt.Errorf("project %q has no release to deploy", t.project.Name)
 }
 
+// refNames maps the name of each item's Ref to its ID.
 func refNames[T any](items []T, ref func(T) Ref) map[string]string {
 	m := make(map[string]string, len(items))
 	for _, it := range items {
