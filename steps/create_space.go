@@ -61,7 +61,10 @@ func (st *spaceState) spaceID() string {
 }
 
 // managerTeamIDs maps the names of the teams that may manage the space to
-// their IDs; a space team wins over a system team of the same name.
+// their IDs; a space team wins over a system team of the same name. The
+// space's own "Space Managers" team is not one of them: it manages the space
+// by itself and Space.ManagerTeamIDs never lists it, so naming it would be a
+// diff that no apply removes.
 func (st *spaceState) managerTeamIDs() map[string]string {
 	m := map[string]string{}
 	for _, t := range st.teams {
@@ -70,9 +73,17 @@ func (st *spaceState) managerTeamIDs() map[string]string {
 		}
 	}
 	for _, t := range st.spaceTeams() {
-		m[t.Name] = t.ID
+		if !isSpaceManagersTeam(t) {
+			m[t.Name] = t.ID
+		}
 	}
 	return m
+}
+
+// isSpaceManagersTeam reports whether t is the teams-spacemanagers-<space>
+// team Octopus creates with every space.
+func isSpaceManagersTeam(t Team) bool {
+	return t.SpaceID != "" && t.ID == "teams-spacemanagers-"+t.SpaceID
 }
 
 // spaceTeams returns the teams that belong to the space (not system teams).
@@ -331,6 +342,12 @@ func (s CreateSpace) checkReferences(st *spaceState) error {
 		}
 	}
 	teams := st.managerTeamIDs()
+	for _, t := range st.spaceTeams() {
+		if _, ok := teams[t.Name]; !ok && isSpaceManagersTeam(t) && slices.Contains(in.ManagerTeams, t.Name) {
+			errs = append(errs, fmt.Errorf("managerTeams: %q is the space's own managers team, which always manages the space: leave it out", t.Name))
+			in.ManagerTeams = slices.DeleteFunc(slices.Clone(in.ManagerTeams), func(n string) bool { return n == t.Name })
+		}
+	}
 	for _, t := range in.Teams { // teams this plan creates may manage the space
 		if _, ok := teams[t.Name]; !ok {
 			teams[t.Name] = ""

@@ -569,3 +569,43 @@ func TestCreateSpaceScopedRoleScopeChange(t *testing.T) {
 		t.Errorf("plan after narrowing: %q", pending(p))
 	}
 }
+
+// TestCreateSpaceBuiltInManagerTeams: the built-in system teams may manage a
+// space and converge; the space's own "Space Managers" team (which Octopus
+// adds and Space.ManagerTeamIDs never lists) is a plan error, not a diff that
+// every run would repeat.
+func TestCreateSpaceBuiltInManagerTeams(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	step := steps.CreateSpace{In: steps.CreateSpaceInput{Name: "Team A", ManagerTeams: []string{"Octopus Administrators", "Everyone", "Platform"}}}
+	p := mustPlan(t, step, f.oct)
+	if got := p.Changes[0].Fields["managerTeams"][1]; !cmp.Equal(got, []string{"Everyone", "Octopus Administrators", "Platform"}) {
+		t.Errorf("managerTeams = %v", got)
+	}
+	id := mustApply(t, step, f.oct, p)[steps.OutputSpaceID]
+	var sp map[string]any
+	f.raw(t, http.MethodGet, "/api/spaces/"+id, nil, &sp)
+	got := sp["SpaceManagersTeams"].([]any)
+	for _, want := range []string{"teams-administrators", "teams-everyone", "teams-spacemanagers-" + id} {
+		if !slices.Contains(got, any(want)) {
+			t.Errorf("SpaceManagersTeams = %v, want %s among them", got, want)
+		}
+	}
+	f.emu.ResetRequests()
+	if p := mustPlan(t, step, f.oct); !p.Empty() {
+		t.Errorf("plan after apply: %q", pending(p))
+	}
+
+	for _, in := range []steps.CreateSpaceInput{
+		{Name: "Team A", ManagerTeams: []string{"Space Managers"}},
+		{Name: "Team A", ManagerTeams: []string{"Platform", "Space Managers"}, Teams: []steps.TeamInput{{Name: "Space Managers", Members: []string{"bob"}}}},
+	} {
+		_, err := steps.CreateSpace{In: in}.Plan(context.Background(), f.oct)
+		if err == nil || !strings.Contains(err.Error(), `managerTeams: "Space Managers" is the space's own managers team`) {
+			t.Errorf("plan %+v: err = %v, want the space managers team refused", in, err)
+		}
+	}
+	if w := f.emu.Writes(); len(w) != 0 {
+		t.Errorf("writes = %q, want none", w)
+	}
+}
