@@ -112,6 +112,9 @@ const (
 	ParamVars     = "Octofleet.Vars"
 	ParamDryRun   = "Octofleet.DryRun"
 	ParamLogLevel = "Octofleet.LogLevel"
+	// ParamSourceAPIKey is seed-templates' upstream API key, a secret
+	// passed as OCTOFLEET_SOURCE_API_KEY.
+	ParamSourceAPIKey = "Octofleet.SourceApiKey"
 )
 
 // extra is a step-specific parameter: a flag of the subcommand, or a secret
@@ -123,8 +126,11 @@ type extra struct {
 }
 
 // extras are the parameters a step takes beyond the common ones: the
-// connections clone-instance-settings reads from flags and its environment.
+// connections and secrets steps read from flags and their environment.
 var extras = map[string][]extra{
+	"seed-templates": {
+		{Parameter: Parameter{Name: ParamSourceAPIKey, Label: "Upstream API key", HelpText: "API key for the upstream server when the input's source.server is another instance (passed as OCTOFLEET_SOURCE_API_KEY, never on the command line)."}, env: "OCTOFLEET_SOURCE_API_KEY"},
+	},
 	"create-facade-project": {
 		{Parameter: Parameter{Name: "Octofleet.ManagementApiKey", Label: "Management API key", HelpText: "API key the facade uses to call the management space, stored as the facade project's sensitive variable (passed as OCTOFLEET_MANAGEMENT_API_KEY, never on the command line)."}, env: "OCTOFLEET_MANAGEMENT_API_KEY"},
 	},

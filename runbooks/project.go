@@ -114,10 +114,15 @@ func project(stepNames []string) Project {
 		p.Runbooks = append(p.Runbooks, rb)
 	}
 	if has("seed-templates") {
-		p.Runbooks = append(p.Runbooks, tenanted(RunbookSeedTemplates, "Copy the management space's shared step templates into the tenant's space.",
-			RunbookStep{Name: "Seed Templates", StepTemplate: TemplateName("seed-templates"), Parameters: hubConnection(map[string]string{
-				ParamInput: "{\n  \"targetSpace\": \"{{ .Vars.spaceName }}\",\n  \"source\": {\"space\": \"{{ .Vars.hub }}\"},\n  \"templates\": [\"{{ .Vars.templates }}\"]\n}",
-				ParamVars:  "spaceName=#{" + VarSpaceName + "}\nhub=#{Octopus.Space.Name}\ntemplates=#{" + VarSeedTemplates + "}",
+		// The target is the tenant's space on the tenant's instance (the hub
+		// itself for a managed space, a regional instance for a managed
+		// instance); the source is the management space on the hub, reached
+		// with the hub's key through OCTOFLEET_SOURCE_API_KEY.
+		p.Runbooks = append(p.Runbooks, tenanted(RunbookSeedTemplates, "Copy the management space's shared step templates into the tenant's space, on the tenant's instance.",
+			RunbookStep{Name: "Seed Templates", StepTemplate: TemplateName("seed-templates"), Parameters: tenantConnection(map[string]string{
+				ParamInput:        "{\n  \"targetSpace\": \"{{ .Vars.spaceName }}\",\n  \"source\": {\"server\": \"#{Octopus.Web.ServerUri}\", \"space\": \"{{ .Vars.hub }}\"},\n  \"templates\": [\"{{ .Vars.templates }}\"]\n}",
+				ParamVars:         "spaceName=#{" + VarSpaceName + "}\nhub=#{Octopus.Space.Name}\ntemplates=#{" + VarSeedTemplates + "}",
+				ParamSourceAPIKey: "#{" + VarHubAPIKey + "}",
 			})}))
 	}
 	if has("create-facade-project") {

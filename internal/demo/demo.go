@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -62,19 +63,22 @@ type Tenant struct {
 var Tenants = []Tenant{
 	{Name: "Business Unit A", Pattern: "managed space", Tag: runbooks.TagManagedSpace, Space: "BU A", Runbooks: []string{runbooks.RunbookCreateSpace, runbooks.RunbookSeedTemplates}},
 	{Name: "Business Unit B", Pattern: "managed space", Tag: runbooks.TagManagedSpace, Space: "BU B", Runbooks: []string{runbooks.RunbookCreateSpace, runbooks.RunbookSeedTemplates}},
-	{Name: "EU Region", Pattern: "managed instance", Tag: runbooks.TagManagedInstance, Space: "EU Operations", Regional: true, Runbooks: []string{runbooks.RunbookCreateSpace, runbooks.RunbookCloneSettings}},
+	{Name: "EU Region", Pattern: "managed instance", Tag: runbooks.TagManagedInstance, Space: "EU Operations", Regional: true, Runbooks: []string{runbooks.RunbookCreateSpace, runbooks.RunbookSeedTemplates, runbooks.RunbookCloneSettings}},
 	{Name: "Contoso", Pattern: "facade", Tag: runbooks.TagFacade, Space: "Contoso", Runbooks: []string{runbooks.RunbookCreateFacadeProject}},
 }
 
 // Row is one line of the summary: a tenant and how its runbooks went.
 type Row struct {
-	Tenant  Tenant
-	Target  string // "BU A (Spaces-3) on hub"
-	Steps   int    // runbook steps run
-	Result  string // "ok" or what failed
-	Calls   int    // API requests the runbooks' steps made
-	Failure error
-	Log     string // the task logs, for a failure
+	Tenant Tenant
+	Target string // "BU A (Spaces-3) on hub"
+	Steps  int    // runbook steps run
+	Result string // "ok" or what failed
+	Calls  int    // API requests the runbooks' steps made
+	// Templates counts the octofleet step templates in the tenant's space:
+	// what Seed Templates copied there from the management space.
+	Templates int
+	Failure   error
+	Log       string // the task logs, for a failure
 }
 
 // Result is the outcome of a demo run.
@@ -237,7 +241,7 @@ func (r *Result) runTenant(ctx context.Context, hub *octopus.Client, t Tenant) R
 	row.Log = logs.String()
 	after := hub.Counts()
 	row.Calls = len(r.Hub.Requests()) + len(r.Regional.Requests()) - before - (after.Reads + after.Writes - mine.Reads - mine.Writes)
-	row.Target = r.target(ctx, hub, t)
+	row.Target, row.Templates = r.target(ctx, hub, t)
 	return row
 }
 
@@ -255,37 +259,44 @@ func runbookSteps(runbook string) int {
 	return 0
 }
 
-// target describes the tenant's space: its name, Id and instance.
-func (r *Result) target(ctx context.Context, hub *octopus.Client, t Tenant) string {
-	srv, key, where := r.Hub, HubAPIKey, "hub"
+// target describes the tenant's space (its name, Id and instance) and
+// counts the octofleet step templates seeded into it.
+func (r *Result) target(ctx context.Context, hub *octopus.Client, t Tenant) (string, int) {
+	where, c := "hub", hub
 	if t.Regional {
-		srv, key, where = r.Regional, RegionalAPIKey, "regional"
-	}
-	c := hub
-	if t.Regional {
+		where = "regional"
 		var err error
-		if c, err = octopus.Dial(ctx, octopus.Options{URL: srv.URL(), APIKey: key}); err != nil {
-			return t.Space + " on " + where
+		if c, err = octopus.Dial(ctx, octopus.Options{URL: r.Regional.URL(), APIKey: RegionalAPIKey}); err != nil {
+			return t.Space + " on " + where, 0
 		}
 	}
 	spaces, err := c.Spaces(ctx)
 	if err != nil {
-		return t.Space + " on " + where
+		return t.Space + " on " + where, 0
 	}
 	for _, s := range spaces {
-		if s.Name == t.Space {
-			return fmt.Sprintf("%s (%s) on %s", s.Name, s.ID, where)
+		if s.Name != t.Space {
+			continue
 		}
+		n := 0
+		if ts, err := c.ActionTemplates(ctx, s.ID); err == nil {
+			for _, tpl := range ts {
+				if strings.HasPrefix(tpl.Name, runbooks.TemplatePrefix) {
+					n++
+				}
+			}
+		}
+		return fmt.Sprintf("%s (%s) on %s", s.Name, s.ID, where), n
 	}
-	return t.Space + " (missing) on " + where
+	return t.Space + " (missing) on " + where, 0
 }
 
 // table prints the summary.
 func (r *Result) table(out io.Writer) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TENANT\tPATTERN\tSPACE / INSTANCE\tSTEPS\tRESULT\tAPI CALLS")
+	fmt.Fprintln(tw, "TENANT\tPATTERN\tSPACE / INSTANCE\tSTEPS\tTEMPLATES\tRESULT\tAPI CALLS")
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\n", row.Tenant.Name, row.Tenant.Pattern, row.Target, row.Steps, row.Result, row.Calls)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%d\n", row.Tenant.Name, row.Tenant.Pattern, row.Target, row.Steps, row.Templates, row.Result, row.Calls)
 	}
 	return tw.Flush()
 }
@@ -313,6 +324,12 @@ func (r *Result) driftCheck(ctx context.Context, hub *octopus.Client, install *s
 		}
 		desc := "Managed by octofleet for tenant " + t.Name + "."
 		checks = append(checks, check{oct, steps.CreateSpace{In: steps.CreateSpaceInput{Name: t.Space, Description: &desc}}})
+		if slices.Contains(t.Runbooks, runbooks.RunbookSeedTemplates) {
+			// As the Seed Templates runbook does: the management space's
+			// templates, read on the hub, in the tenant's space on its instance.
+			seed := steps.SeedTemplatesInput{TargetSpace: t.Space, Source: steps.TemplateSource{Space: ManagementSpace}, Templates: []string{"*"}}
+			checks = append(checks, check{oct, &steps.SeedTemplates{In: seed, Source: hub}})
+		}
 	}
 	var drift []string
 	for _, c := range checks {

@@ -7,8 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/octofleet/octofleet/internal/octopus"
+	"github.com/octofleet/octofleet/runbooks"
+	"github.com/octofleet/octofleet/steps"
 )
 
 // binary is the octofleet binary built for the tests ("" when go is missing).
@@ -77,9 +82,57 @@ func TestDemo(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, text)
 		}
 	}
+	templates, err := runbooks.StepTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, row := range res.Rows {
 		if row.Calls <= 0 || row.Steps == 0 {
 			t.Errorf("%s: %d steps, %d API calls", row.Tenant.Name, row.Steps, row.Calls)
 		}
+		if slices.Contains(row.Tenant.Runbooks, runbooks.RunbookSeedTemplates) && row.Templates != len(templates) {
+			t.Errorf("%s: %d octofleet templates in %s, want all %d seeded", row.Tenant.Name, row.Templates, row.Target, len(templates))
+		}
+	}
+
+	// The drift check covers the seeded templates, on the regional instance too.
+	ctx := t.Context()
+	hub, err := octopus.Dial(ctx, octopus.Options{URL: res.Hub.URL(), APIKey: HubAPIKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	regional, err := octopus.Dial(ctx, octopus.Options{URL: res.Regional.URL(), APIKey: RegionalAPIKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spaces, err := regional.Spaces(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(spaces, func(s steps.Space) bool { return s.Name == "EU Operations" })
+	if i < 0 {
+		t.Fatalf("no EU Operations space on the regional instance: %+v", spaces)
+	}
+	ts, err := regional.ActionTemplates(ctx, spaces[i].ID)
+	if err != nil || len(ts) == 0 {
+		t.Fatalf("templates of EU Operations: %v, %v", ts, err)
+	}
+	edited := ts[0]
+	edited.Description = "edited by hand"
+	if _, err := regional.UpdateActionTemplate(ctx, spaces[i].ID, edited); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	install, err := res.install(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drift, err := res.driftCheck(ctx, hub, install)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("seed-templates: update step template %q", edited.Name)
+	if !slices.Contains(drift, want) {
+		t.Errorf("drift after editing %q on the regional instance = %q, want %q", edited.Name, drift, want)
 	}
 }
