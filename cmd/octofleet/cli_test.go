@@ -173,6 +173,11 @@ func TestBadUsageExits80(t *testing.T) {
 			"name: is required", "nme: is not allowed (unknown property)", "colour: is not allowed (unknown property)"}},
 		{"stdin invalid", []string{"create-space", "--input", "-", "--dry-run"}, []string{"(root): Invalid type. Expected: object, given: array"}},
 		{"emulator rate out of range", []string{"emulator", "--error-rate", "2"}, []string{"--error-rate must be between 0 and 1"}},
+		{"emulator listen without port", []string{"emulator", "--listen", "localhost"}, []string{"--listen"}},
+		{"bad env value", []string{"--rate-limit", "many", "version"}, []string{"--rate-limit"}},
+		{"missing flag value", []string{"create-space", "--name"}, []string{"--name"}},
+		{"bad var", []string{"create-space", "--name", "A", "--var", "x"}, []string{"--var"}},
+		{"bad template", []string{"create-space", "--name", "{{ now }}"}, []string{"name:"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -387,5 +392,29 @@ func TestOverlay(t *testing.T) {
 				t.Errorf("overlay = %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPlainHTTPWarning: an http:// URL to a host that is not loopback sends
+// the API key in clear, and the CLI says so on stderr (never with the key);
+// the emulator on 127.0.0.1 gets no warning. The remote case runs with a
+// cancelled context, so Dial stops after the warning without a connection.
+func TestPlainHTTPWarning(t *testing.T) {
+	t.Parallel()
+	const warning = "uses http://"
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var out, errs bytes.Buffer
+	code := execute(ctx, []string{"--server", "http://octopus.example.com", "--api-key", h.emu.APIKey(), "create-space", "--name", "A", "--dry-run"},
+		strings.NewReader(""), &out, &errs, dialOctopus)
+	if code != exitFailure || !strings.Contains(errs.String(), warning) || !strings.Contains(errs.String(), "http://octopus.example.com") {
+		t.Errorf("remote http: exit %d, stderr:\n%s\nwant the warning naming the server", code, errs.String())
+	}
+	if strings.Contains(out.String()+errs.String(), h.emu.APIKey()) {
+		t.Errorf("the API key appears in the output:\n%s%s", out.String(), errs.String())
+	}
+	if r := h.run(t, "", "create-space", "--name", "A", "--dry-run"); r.code != exitOK || strings.Contains(r.stderr, warning) {
+		t.Errorf("loopback http: exit %d, stderr:\n%s\nwant no warning", r.code, r.stderr)
 	}
 }

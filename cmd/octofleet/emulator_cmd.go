@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"time"
 
@@ -36,8 +37,12 @@ printed on stdout as export lines; stop with Ctrl-C (state is saved).
   curl -H "X-Octopus-ApiKey: ` + emulator.DefaultAPIKey + `" http://127.0.0.1:8065/api/spaces`
 }
 
-// Validate rejects fault rates outside 0-1 before anything listens.
+// Validate rejects a --listen that is not HOST:PORT and fault rates outside
+// 0-1 before anything listens.
 func (c *emulatorCmd) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("--listen must be HOST:PORT (port 0 picks a free one), got %q", c.Listen)
+	}
 	for name, r := range map[string]float64{"--error-rate": c.ErrorRate, "--drop-rate": c.DropRate} {
 		if r < 0 || r > 1 {
 			return fmt.Errorf("%s must be between 0 and 1, got %g", name, r)

@@ -130,3 +130,46 @@ func TestEmulatorCommandIgnoresOctopusAPIKey(t *testing.T) {
 		t.Errorf("key = %q, want OCTOFLEET_EMULATOR_API_KEY's", key)
 	}
 }
+
+// runAgainst runs octofleet in-process with the real adapter against url.
+func runAgainst(t *testing.T, url, key string, args ...string) result {
+	t.Helper()
+	var out, errs strings.Builder
+	code := execute(t.Context(), append([]string{"--server", url, "--api-key", key}, args...), strings.NewReader(""), &out, &errs, dialOctopus)
+	return result{code: code, stdout: out.String(), stderr: errs.String()}
+}
+
+// TestEmulatorCommandStateSurvivesRestart: what a step wrote through
+// `octofleet emulator --state FILE` is in FILE as soon as it was answered,
+// and a second `octofleet emulator --state FILE` serves it, so the step's
+// re-run changes nothing.
+func TestEmulatorCommandStateSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "state.json")
+	create := []string{"create-space", "--name", "Team A", "--description", "Kept", "--manager-team", "Octopus Administrators"}
+
+	url, key, stop := startEmulator(t, "--state", state)
+	r := runAgainst(t, url, key, create...)
+	if r.code != exitOK || !strings.Contains(r.stdout, "SpaceId = Spaces-2") {
+		stop()
+		t.Fatalf("create: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	saved, err := os.ReadFile(state)
+	if err != nil || !strings.Contains(string(saved), `"Team A"`) {
+		t.Errorf("state file before shutdown (err %v) lacks the new space", err)
+	}
+	if code, errs := stop(); code != exitOK {
+		t.Fatalf("exit %d on cancel:\n%s", code, errs)
+	}
+
+	url, key, stop = startEmulator(t, "--state", state)
+	defer stop()
+	r = runAgainst(t, url, key, append(create, "--dry-run", "--exit-code")...)
+	if r.code != exitOK || !strings.Contains(r.stdout, "No changes.") || !strings.Contains(r.stdout, "SpaceId = Spaces-2") {
+		t.Errorf("after restart: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runAgainst(t, url, key, "create-space", "--name", "Team B")
+	if r.code != exitOK || !strings.Contains(r.stdout, "SpaceId = Spaces-3") {
+		t.Errorf("a new space after restart must not reuse an ID: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
