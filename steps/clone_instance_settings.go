@@ -136,7 +136,7 @@ func (s *CloneInstanceSettings) Plan(ctx context.Context, oct Octopus) (Plan, er
 			doc.Values[path] = v
 		}
 	}
-	rec := newReconciler(target, reconcileOptions{secrets: s.In.Secrets, rotate: s.In.RotateSecrets, membership: s.In.TeamMembership})
+	rec := newReconciler(target, reconcileOptions{secrets: s.In.Secrets, rotate: s.In.RotateSecrets, membership: s.In.TeamMembership, spaces: want.sharedSpaces})
 	plan, err := rec.plan(ctx, s.Name(), want)
 	if err != nil {
 		return Plan{}, err
@@ -280,6 +280,9 @@ type instanceState struct {
 	Subscriptions []subscriptionState      `json:"subscriptions,omitempty"`
 	// Created lists what a clone created; a restore deletes it.
 	Created *createdState `json:"created,omitempty"`
+	// sharedSpaces names the spaces both instances have: a clone compares
+	// and changes team grants only there (nil: everywhere, as a restore does).
+	sharedSpaces map[string]bool
 }
 
 // settingsState is a settings document: its plain values and whether each
@@ -406,6 +409,23 @@ func readSource(ctx context.Context, source, target Octopus, groups []string, in
 		if st.Teams, err = readTeams(ctx, book, nil, in.TeamMembership); err != nil {
 			return st, nil, err
 		}
+		if st.sharedSpaces, err = sharedSpaces(ctx, book, newNameBook(target)); err != nil {
+			return st, nil, err
+		}
+		// A grant in a space the target lacks cannot be copied: skip it
+		// rather than fail the teams group (instances per region have spaces
+		// of their own; managing a space grants its managers' teams a role).
+		for i, t := range st.Teams {
+			kept := t.Roles[:0:0]
+			for _, g := range t.Roles {
+				if g.Space == "" || st.sharedSpaces[g.Space] {
+					kept = append(kept, g)
+				} else if k := "teams/" + t.Name + "/" + g.Space; !slices.Contains(skipped, k) {
+					skipped = append(skipped, k)
+				}
+			}
+			st.Teams[i].Roles = kept
+		}
 	}
 	if slices.Contains(groups, GroupSubscriptions) {
 		spaces, err := subscriptionSpaces(ctx, book, newNameBook(target), in.Spaces)
@@ -507,6 +527,26 @@ func readTeams(ctx context.Context, book *nameBook, only []string, members bool)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// sharedSpaces returns the names of the spaces both instances have.
+func sharedSpaces(ctx context.Context, src, tgt *nameBook) (map[string]bool, error) {
+	srcSpaces, err := src.spaceList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tgtSpaces, err := tgt.spaceList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	onTarget := byName(tgtSpaces, func(s Space) string { return s.Name })
+	shared := map[string]bool{}
+	for _, s := range srcSpaces {
+		if _, ok := onTarget[s.Name]; ok {
+			shared[s.Name] = true
+		}
+	}
+	return shared, nil
 }
 
 // subscriptionSpaces returns the source spaces whose subscriptions are

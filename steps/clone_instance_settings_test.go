@@ -741,3 +741,59 @@ func BenchmarkCloneInstanceSettingsAPICost(b *testing.B) {
 		b.ReportMetric(float64(tw), "target-writes/rerun")
 	}
 }
+
+// TestCloneInstanceSettingsTeamGrantsInOneSidedSpaces: instances per region
+// have spaces of their own. A system team's grants in a space only the
+// source has are skipped (and named in SkippedSettings), not a plan error;
+// its grants in a space only the target has are left alone, not revoked.
+func TestCloneInstanceSettingsTeamGrantsInOneSidedSpaces(t *testing.T) {
+	t.Parallel()
+	p := newPair(t)
+	// Making Platform manage a space grants it "Space manager" there.
+	p.src.raw(t, http.MethodPost, "/api/spaces", map[string]any{"Name": "Hub only", "SpaceManagersTeams": []string{p.src.find("", "teams", "Platform")}}, nil)
+	var euOnly map[string]any
+	p.tgt.raw(t, http.MethodPost, "/api/spaces", map[string]any{"Name": "EU only", "SpaceManagersTeams": []string{p.tgt.find("", "teams", "Platform")}}, &euOnly)
+	platformGrants := func() []string {
+		var grants map[string]any
+		p.tgt.raw(t, http.MethodGet, "/api/teams/"+p.tgt.find("", "teams", "Platform")+"/scopeduserroles", nil, &grants)
+		var out []string
+		for _, it := range grants["Items"].([]any) {
+			g := it.(map[string]any)
+			sp, _ := g["SpaceId"].(string)
+			out = append(out, g["UserRoleId"].(string)+"@"+sp)
+		}
+		slices.Sort(out)
+		return out
+	}
+	euGrant := "userroles-spacemanager@" + euOnly["Id"].(string)
+	if !slices.Contains(platformGrants(), euGrant) {
+		t.Fatalf("setup: target Platform grants = %v, want %s", platformGrants(), euGrant)
+	}
+	p.tgt.emu.ResetRequests()
+
+	in := steps.CloneInstanceSettingsInput{Include: []string{steps.GroupTeams}}
+	plan, out := p.clone(t, in)
+	if !slices.Contains(strings.Split(out["SkippedSettings"], ","), `teams/Platform/Hub only`) {
+		t.Errorf("SkippedSettings = %q, want the grant in the source-only space named", out["SkippedSettings"])
+	}
+	for _, c := range plan.Changes {
+		if c.Name == "Platform" {
+			if roles, ok := c.Fields["roles"]; ok {
+				for _, side := range roles {
+					for _, g := range side.([]string) {
+						if strings.Contains(g, "only") {
+							t.Errorf("roles change %v names a one-sided space", roles)
+						}
+					}
+				}
+			}
+		}
+	}
+	if got := platformGrants(); !slices.Contains(got, euGrant) {
+		t.Errorf("target Platform grants = %v: the grant in the target-only space was revoked", got)
+	}
+	p.tgt.emu.ResetRequests()
+	if got := pending(mustPlan(t, p.step(in), p.src.oct)); len(got) != 0 {
+		t.Errorf("second plan = %v", got)
+	}
+}

@@ -382,6 +382,10 @@ type reconcileOptions struct {
 	secrets    map[string]string
 	rotate     bool
 	membership bool
+	// spaces, when not nil, limits the team grants compared, granted and
+	// revoked to system-wide ones and those in the named spaces: a grant in
+	// a space only the target has is left alone.
+	spaces map[string]bool
 	// restore: the wanted secret states come from a backup; a secret the
 	// backup did not have is cleared, one it had is kept.
 	restore bool
@@ -717,7 +721,7 @@ func (r *reconciler) planTeams(ctx context.Context, p *Plan, want []teamState) e
 		}
 		// Octopus fixes the roles of "Octopus Administrators" (CanChangeRoles
 		// false): they are the same on every instance and cannot be changed.
-		hg, wg := grantStrings(hs.Roles), grantStrings(w.Roles)
+		hg, wg := grantStrings(slices.DeleteFunc(slices.Clone(hs.Roles), r.leftAlone)), grantStrings(w.Roles)
 		if h.ID != "teams-administrators" {
 			d.set("roles", hg, wg, !slices.Equal(hg, wg))
 		}
@@ -731,6 +735,12 @@ func (r *reconciler) planTeams(ctx context.Context, p *Plan, want []teamState) e
 		r.add(p, c, func(ctx context.Context) error { return r.updateTeam(ctx, h, w, setMembers, setRoles) })
 	}
 	return nil
+}
+
+// leftAlone reports whether a target grant is outside what the reconciler
+// manages (see reconcileOptions.spaces).
+func (r *reconciler) leftAlone(g grantState) bool {
+	return r.opts.spaces != nil && g.Space != "" && !r.opts.spaces[g.Space]
 }
 
 func grantStrings(g []grantState) []string {
@@ -812,7 +822,9 @@ func (r *reconciler) updateTeam(ctx context.Context, h Team, w teamState, setMem
 		if err != nil {
 			return err
 		}
-		have[gs.String()] = g.ID
+		if !r.leftAlone(gs) {
+			have[gs.String()] = g.ID
+		}
 	}
 	wanted := map[string]bool{}
 	for _, g := range w.Roles {
