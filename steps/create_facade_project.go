@@ -21,7 +21,8 @@ type CreateFacadeProjectInput struct {
 	Project  FacadeProjectInput  `json:"project"`
 	Team     *FacadeTeamInput    `json:"team,omitempty"`
 	// Command is how the worker runs octofleet: a name on its PATH or an
-	// absolute path. Default "octofleet".
+	// absolute path. Default "octofleet". Not used when the step carries the
+	// octofleet package (CreateFacadeProject.Package).
 	Command string `json:"command,omitempty"`
 }
 
@@ -275,7 +276,19 @@ func (in CreateFacadeProjectInput) variables() [][2]string {
 // OCTOPUS_API_KEY environment variable (Octopus masks sensitive values in
 // the task log as well). The literal arguments are shell-quoted, and "#{"
 // in them is escaped as "##{" so Octopus does not substitute it.
-func (in CreateFacadeProjectInput) Script() string {
+func (in CreateFacadeProjectInput) Script() string { return in.script(shellQuote(in.Command)) }
+
+// packagedCommand is the facade script's command when the step references
+// the octofleet package: the binary in the folder Octopus extracted the
+// package reference named ref to (Octopus.Action.Package[ref].ExtractedPath,
+// as scripts/step.sh runs it).
+func packagedCommand(ref string) string {
+	return fmt.Sprintf(`"$(get_octopusvariable %s)/octofleet"`, shellQuote("Octopus.Action.Package["+ref+"].ExtractedPath"))
+}
+
+// script is the facade step's Bash body with command (already quoted) as
+// the octofleet binary.
+func (in CreateFacadeProjectInput) script(command string) string {
 	u := in.Upstream
 	var b strings.Builder
 	b.WriteString("# Managed by octofleet create-facade-project: changes here are overwritten on its next run.\n")
@@ -283,7 +296,7 @@ func (in CreateFacadeProjectInput) Script() string {
 	fmt.Fprintf(&b, "OCTOPUS_URL=\"$(get_octopusvariable %s)\"\n", shellQuote(FacadeVarServerURL))
 	fmt.Fprintf(&b, "OCTOPUS_API_KEY=\"$(get_octopusvariable %s)\"\n", shellQuote(u.APIKeyVariable))
 	b.WriteString("export OCTOPUS_URL OCTOPUS_API_KEY\n")
-	fmt.Fprintf(&b, "exec %s trigger \\\n", shellQuote(in.Command))
+	fmt.Fprintf(&b, "exec %s trigger \\\n", command)
 	fmt.Fprintf(&b, "  --space \"$(get_octopusvariable %s)\" \\\n", shellQuote(FacadeVarSpace))
 	fmt.Fprintf(&b, "  --project \"$(get_octopusvariable %s)\" \\\n", shellQuote(FacadeVarProject))
 	fmt.Fprintf(&b, "  --tenant \"$(get_octopusvariable %s)\" \\\n", shellQuote(FacadeVarTenant))
@@ -318,15 +331,28 @@ const (
 	propScriptBody   = "Octopus.Action.Script.ScriptBody"
 	propRunOnServer  = "Octopus.Action.RunOnServer"
 	scriptActionType = "Octopus.Script"
+	// builtInFeedID is the Id of the built-in package feed, the same in
+	// every space.
+	builtInFeedID = "feeds-builtin"
 )
 
 // facadeStep is the step the facade owns: one Bash script action that runs
-// on the server's built-in worker (or the default worker pool).
-func (in CreateFacadeProjectInput) facadeStep(keep *ProcessStep) ProcessStep {
+// on the server's built-in worker (or the default worker pool). With pkg it
+// references the octofleet package in the space's built-in feed, extracted
+// for the step, and runs the binary from it: the worker needs no octofleet
+// of its own and nothing is downloaded at run time.
+func (in CreateFacadeProjectInput) facadeStep(keep *ProcessStep, pkg *PackageFile) ProcessStep {
 	st := ProcessStep{Name: in.Project.StepName, Condition: "Success", StartTrigger: "StartAfterPrevious",
 		PackageRequirement: "LetOctopusDecide", Properties: map[string]string{}}
-	a := ProcessAction{Name: in.Project.StepName, ActionType: scriptActionType, Properties: map[string]string{
-		propScriptSource: "Inline", propScriptSyntax: "Bash", propScriptBody: in.Script(), propRunOnServer: "true",
+	body := in.Script()
+	var pkgs []TemplatePackage
+	if pkg != nil {
+		body = in.script(packagedCommand(pkg.PackageID))
+		pkgs = []TemplatePackage{{Name: pkg.PackageID, PackageID: pkg.PackageID, FeedID: builtInFeedID, AcquisitionLocation: "Server",
+			Properties: map[string]string{"Extract": "True", "SelectionMode": "immediate", "Purpose": ""}}}
+	}
+	a := ProcessAction{Name: in.Project.StepName, ActionType: scriptActionType, Packages: pkgs, Properties: map[string]string{
+		propScriptSource: "Inline", propScriptSyntax: "Bash", propScriptBody: body, propRunOnServer: "true",
 	}}
 	if keep != nil { // update in place: keep the step's and action's Ids and settings octofleet does not own
 		st.ID, st.Condition, st.StartTrigger, st.PackageRequirement = keep.ID, keep.Condition, keep.StartTrigger, keep.PackageRequirement

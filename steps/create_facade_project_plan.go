@@ -22,6 +22,11 @@ import (
 // resolves them on every run and names whatever is missing.
 type CreateFacadeProject struct {
 	In CreateFacadeProjectInput
+	// Package, when set, is the octofleet package: it is uploaded to the
+	// customer space's built-in feed (as install does for the management
+	// space) and the facade step runs the binary from it; In.Command is then
+	// not used. nil: the step runs In.Command from the worker's PATH.
+	Package *PackageFile
 }
 
 var _ Step = CreateFacadeProject{}
@@ -35,7 +40,7 @@ const (
 	KindFacadeSnapshot = "runbook snapshot"
 )
 
-var facadeKinds = []string{KindFacadeProject, KindFacadeRunbook, KindFacadeStep, KindFacadeVariable, KindFacadeSnapshot}
+var facadeKinds = []string{KindPackage, KindFacadeProject, KindFacadeRunbook, KindFacadeStep, KindFacadeVariable, KindFacadeSnapshot}
 
 // Outputs create-facade-project publishes besides create-space's SpaceId and SpaceName.
 const (
@@ -58,13 +63,24 @@ type facadeState struct {
 	runbook   *Runbook
 	process   *Process
 	vars      *VariableSet
-	published string // the facade runbook's published snapshot
+	published string  // the facade runbook's published snapshot
+	pkg       *Change // the package's plan, when the step carries one
 }
 
 // read loads the facade's part of the customer space; for a space that does
 // not exist yet it reads nothing.
 func (s CreateFacadeProject) read(ctx context.Context, oct Octopus, spaceID string) (*facadeState, error) {
 	st := &facadeState{spaceID: spaceID}
+	if p := s.Package; p != nil {
+		c := Change{Action: Create, Kind: KindPackage, Name: p.Name}
+		if spaceID != "" {
+			var err error
+			if c, err = p.plan(ctx, oct, spaceID); err != nil {
+				return nil, err
+			}
+		}
+		st.pkg = &c
+	}
 	if spaceID == "" {
 		return st, nil
 	}
@@ -171,6 +187,9 @@ func (s CreateFacadeProject) plan(st *facadeState) ([]Change, error) {
 		return nil, fmt.Errorf("project.lifecycle: a new space has only the %q lifecycle, not %q", DefaultFacadeLifecycle, in.Project.Lifecycle)
 	}
 	var out []Change
+	if st.pkg != nil {
+		out = append(out, *st.pkg)
+	}
 	out = append(out, s.planProject(st))
 	if in.IsRunbook() {
 		out = append(out, s.planRunbook(st))
@@ -193,6 +212,9 @@ func (s CreateFacadeProject) plan(st *facadeState) ([]Change, error) {
 		reason = "the runbook has no published snapshot"
 	case stepChange.Action != NoOp:
 		reason = "the step changes"
+	case st.pkg != nil && st.pkg.Action != NoOp:
+		// A snapshot freezes the package version its runs use.
+		reason = "the package changes"
 	}
 	for _, c := range vars {
 		if reason == "" && c.Action != NoOp {
@@ -257,11 +279,11 @@ func (s CreateFacadeProject) ownedStep(st *facadeState) *ProcessStep {
 // does not own (notes, conditions, worker pool) are left as they are.
 func (s CreateFacadeProject) planStep(st *facadeState) Change {
 	name := s.In.Project.StepName
-	want := s.In.facadeStep(nil).Actions[0]
+	want := s.In.facadeStep(nil, s.Package).Actions[0]
 	have := s.ownedStep(st)
 	if have == nil {
 		return Change{Action: Create, Kind: KindFacadeStep, Name: name, Fields: fieldDiff{
-			"actionType": {nil, want.ActionType}, "script": {nil, want.Properties[propScriptBody]},
+			"actionType": {nil, want.ActionType}, "script": {nil, want.Properties[propScriptBody]}, "packages": {nil, packageRefs(want.Packages)},
 		}}
 	}
 	f := fieldDiff{}
@@ -274,7 +296,20 @@ func (s CreateFacadeProject) planStep(st *facadeState) Change {
 		f.set(k, ha.Properties[k], want.Properties[k], ha.Properties[k] != want.Properties[k])
 	}
 	f.set("script", ha.Properties[propScriptBody], want.Properties[propScriptBody], ha.Properties[propScriptBody] != want.Properties[propScriptBody])
+	hp, wp := packageRefs(ha.Packages), packageRefs(want.Packages)
+	f.set("packages", hp, wp, !slices.Equal(hp, wp))
 	return change(KindFacadeStep, name, have.ID, f)
+}
+
+// packageRefs describes an action's package references for the plan, one
+// "name: packageId from feed" each, sorted.
+func packageRefs(ps []TemplatePackage) []string {
+	out := []string{}
+	for _, p := range ps {
+		out = append(out, fmt.Sprintf("%s: %s from %s", p.Name, p.PackageID, p.FeedID))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // findVariable returns the unscoped variable name of the set, or nil.
@@ -377,7 +412,7 @@ func (s CreateFacadeProject) Apply(ctx context.Context, oct Octopus, p Plan) (Ou
 		return outs, fmt.Errorf("space %q: %w", s.In.Space.Name, err)
 	}
 	a := &facadeApplier{s: s, oct: oct, st: st, todo: todo}
-	for _, step := range []func(context.Context) error{a.project, a.runbook, a.step, a.variables, a.snapshot} {
+	for _, step := range []func(context.Context) error{a.upload, a.project, a.runbook, a.step, a.variables, a.snapshot} {
 		if err := step(ctx); err != nil {
 			return a.outputs(outs), err
 		}
@@ -426,6 +461,20 @@ func (a *facadeApplier) resolve(kind, name string) (string, error) {
 		return "", unknownNamesError(kind, []string{name}, m)
 	}
 	return id, nil
+}
+
+// upload puts the octofleet package into the space's built-in feed, as
+// planned (install's code: create when missing, replace when the hash differs).
+func (a *facadeApplier) upload(ctx context.Context) error {
+	p := a.s.Package
+	if p == nil {
+		return nil
+	}
+	c, ok := a.todo[KindPackage+"\x00"+p.Name]
+	if !ok {
+		return nil
+	}
+	return p.apply(ctx, a.oct, a.st.spaceID, c)
 }
 
 func (a *facadeApplier) project(ctx context.Context) error {
@@ -517,9 +566,9 @@ func (a *facadeApplier) step(ctx context.Context) error {
 	steps := slices.Clone(proc.Steps)
 	if have := a.s.ownedStep(a.st); have != nil {
 		i := slices.IndexFunc(steps, func(p ProcessStep) bool { return p.Name == name })
-		steps[i] = a.s.In.facadeStep(have)
+		steps[i] = a.s.In.facadeStep(have, a.s.Package)
 	} else {
-		steps = append(steps, a.s.In.facadeStep(nil))
+		steps = append(steps, a.s.In.facadeStep(nil, a.s.Package))
 	}
 	proc.Steps = steps
 	if a.s.In.IsRunbook() {

@@ -2,6 +2,8 @@ package steps_test
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -357,5 +359,57 @@ func TestFacadeScriptQuotes(t *testing.T) {
 	}
 	if strings.Contains(got, "--api-key") {
 		t.Errorf("the script passes the key on the command line:\n%s", got)
+	}
+}
+
+// TestCreateFacadeProjectCarriesPackage: with a package, the facade uploads
+// it to the customer space's built-in feed and its step runs the binary from
+// it; a re-run writes nothing; a new package version uploads that version
+// and republishes the snapshot (which freezes the package version) without
+// touching the step.
+func TestCreateFacadeProjectCarriesPackage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	pkg := func(version, data string) *steps.PackageFile {
+		sum := sha1.Sum([]byte(data))
+		return &steps.PackageFile{Name: "octofleet." + version + ".tar.gz", PackageID: "octofleet", Version: version, Data: []byte(data), Hash: hex.EncodeToString(sum[:])}
+	}
+	step := steps.CreateFacadeProject{In: facadeInput(t, true), Package: pkg("1.0.0", "binary one")}
+	first := mustPlan(t, step, f.oct)
+	want := []string{"create package octofleet.1.0.0.tar.gz", "create project Say hello"}
+	if p := pending(first); !slices.Contains(p, want[0]) || p[slices.Index(p, want[0])+1] != want[1] {
+		t.Errorf("first plan %q lacks %q before the project", p, want)
+	}
+	out := mustApply(t, step, f.oct, first)
+	spaceID := f.spaceID(t, "Acme")
+	if _, err := f.oct.BuiltInPackage(t.Context(), spaceID, "octofleet", "1.0.0"); err != nil {
+		t.Errorf("the customer space's feed lacks the package: %v", err)
+	}
+	st := stepOf(t, f, spaceID, out, true)
+	a := st.Actions[0]
+	if len(a.Packages) != 1 || a.Packages[0].PackageID != "octofleet" || a.Packages[0].FeedID != "feeds-builtin" || a.Packages[0].Properties["Extract"] != "True" {
+		t.Errorf("step packages = %+v, want octofleet from feeds-builtin, extracted", a.Packages)
+	}
+	body := a.Properties["Octopus.Action.Script.ScriptBody"]
+	if !strings.Contains(body, `exec "$(get_octopusvariable 'Octopus.Action.Package[octofleet].ExtractedPath')/octofleet" trigger`) {
+		t.Errorf("the script does not run the packaged binary:\n%s", body)
+	}
+
+	f.emu.ResetRequests()
+	if p := pending(mustPlan(t, step, f.oct)); len(p) != 0 {
+		t.Errorf("second plan is not empty: %q", p)
+	}
+	if w := f.emu.Writes(); len(w) != 0 {
+		t.Errorf("a re-run wrote %q", w)
+	}
+
+	step.Package = pkg("1.1.0", "binary two")
+	p := mustPlan(t, step, f.oct)
+	if got, want := pending(p), []string{"create package octofleet.1.1.0.tar.gz", "create runbook snapshot Say hello"}; !slices.Equal(got, want) {
+		t.Errorf("upgrade plan = %q, want %q", got, want)
+	}
+	mustApply(t, step, f.oct, p)
+	if got := pending(mustPlan(t, step, f.oct)); len(got) != 0 {
+		t.Errorf("plan after the upgrade is not empty: %q", got)
 	}
 }

@@ -194,7 +194,13 @@ func (s *Install) planRest(ctx context.Context, oct Octopus) (Plan, error) {
 }
 
 func (s *Install) planPackage(ctx context.Context, oct Octopus, spaceID string) (Change, error) {
-	p := s.Bundle.Package
+	return s.Bundle.Package.plan(ctx, oct, spaceID)
+}
+
+// plan compares the package file with the same version in the space's
+// built-in feed: create when missing, update when the hash differs (one
+// read). install and create-facade-project share it.
+func (p *PackageFile) plan(ctx context.Context, oct Octopus, spaceID string) (Change, error) {
 	have, err := oct.BuiltInPackage(ctx, spaceID, p.PackageID, p.Version)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -205,6 +211,17 @@ func (s *Install) planPackage(ctx context.Context, oct Octopus, spaceID string) 
 		return Change{Action: Update, Kind: KindPackage, Name: p.Name, ID: have.ID, Fields: map[string][2]any{"hash": {have.Hash, p.Hash}}}, nil
 	}
 	return Change{Action: NoOp, Kind: KindPackage, Name: p.Name, ID: have.ID}, nil
+}
+
+// apply uploads the package when c (its plan) creates or updates it.
+func (p *PackageFile) apply(ctx context.Context, oct Octopus, spaceID string, c Change) error {
+	if c.Action == NoOp {
+		return nil
+	}
+	if _, err := oct.UploadPackage(ctx, spaceID, p.Name, p.Data, c.Action == Update); err != nil {
+		return fmt.Errorf("upload package %s: %w", p.Name, err)
+	}
+	return nil
 }
 
 // projectPlan is the plan of the project part, with what Apply needs.
@@ -426,10 +443,8 @@ func (s *Install) Apply(ctx context.Context, oct Octopus, p Plan) (Outputs, erro
 		if err != nil {
 			return nil, err
 		}
-		if c.Action != NoOp {
-			if _, err := oct.UploadPackage(ctx, spaceID, pk.Name, pk.Data, c.Action == Update); err != nil {
-				return nil, fmt.Errorf("upload package %s: %w", pk.Name, err)
-			}
+		if err := pk.apply(ctx, oct, spaceID, c); err != nil {
+			return nil, err
 		}
 	}
 	projectID, err := s.applyProject(ctx, oct, spaceID)

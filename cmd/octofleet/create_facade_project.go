@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"regexp"
 
@@ -15,8 +16,11 @@ import (
 type createFacadeProjectCmd struct {
 	stepFlags
 	ManagementAPIKey string `name:"management-api-key" env:"OCTOFLEET_MANAGEMENT_API_KEY" help:"Management API key for the facade's sensitive variable (never printed); overrides upstream.apiKey." placeholder:"KEY"`
+	Package          string `help:"octofleet package to upload to the customer space's built-in feed for the facade step (octofleet.<version>.tar.gz from build.sh; a Linux build when the workers run Linux). Default: one built from this binary. Not used when the input sets command." type:"existingfile" placeholder:"FILE"`
+	PackageVersion   string `help:"Version of the package built from this binary (default: its own version). The step templates set it to the version of the octofleet package they run from, so the customer space gets the management space's package." env:"OCTOFLEET_PACKAGE_VERSION" placeholder:"VERSION"`
 
-	in steps.CreateFacadeProjectInput
+	in       steps.CreateFacadeProjectInput
+	packaged bool // the input names no command: the step carries the package
 }
 
 // Help is the long help of create-facade-project.
@@ -29,7 +33,13 @@ variable, written once and then kept unless rotateApiKey is set), and a customer
 team whose roles are granted in the customer space only. The input comes from
 --input. A re-run changes nothing; changing the upstream target updates the
 facade step in place. A runbook facade publishes a new snapshot of its runbook
-whenever its step or variables change.
+whenever its step, variables or package change.
+
+The facade step runs octofleet from the octofleet package, which this command
+uploads to the customer space's built-in feed (--package, or one built from this
+binary; uploaded again only when its hash differs), so workers need no octofleet
+of their own and download nothing. An input "command" instead runs that command
+from the worker's PATH, with no package.
 
 Outputs: SpaceId, SpaceName, ProjectId, RunbookId (runbook facades).`
 }
@@ -45,6 +55,7 @@ func (c *createFacadeProjectCmd) Validate() error {
 	if err := c.load("create-facade-project", &c.in); err != nil {
 		return err
 	}
+	c.packaged = c.in.Command == ""
 	if c.ManagementAPIKey != "" {
 		if !apiKeyShape.MatchString(c.ManagementAPIKey) {
 			// Never echo the key, even a malformed one.
@@ -56,6 +67,16 @@ func (c *createFacadeProjectCmd) Validate() error {
 }
 
 // Run plans, prints and (unless --dry-run) applies create-facade-project.
+// Unless the input names a command, the facade step carries the octofleet
+// package, uploaded to the customer space's built-in feed.
 func (c *createFacadeProjectCmd) Run(ctx context.Context, w io.Writer, g *Globals, oct steps.Octopus) error {
-	return c.run(ctx, w, g, oct, steps.CreateFacadeProject{In: c.in})
+	step := steps.CreateFacadeProject{In: c.in}
+	if c.packaged {
+		pkg, err := octofleetPackage(c.Package, c.PackageVersion)
+		if err != nil {
+			return fmt.Errorf("create-facade-project: %w", err)
+		}
+		step.Package = pkg
+	}
+	return c.run(ctx, w, g, oct, step)
 }

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
+	"github.com/octofleet/octofleet/runbooks"
 )
 
 // The end-to-end facade test: a management space with a tenanted project (a
@@ -77,17 +79,22 @@ func newFacadeWorld(t *testing.T, runbookScript string) *facadeWorld {
 	return w
 }
 
-// facadeFile is the create-facade-project input for tenant Acme.
-func (w *facadeWorld) facadeFile(t *testing.T, bin, target string) string {
+// facadeFile is the create-facade-project input for tenant Acme; an empty
+// command leaves the facade to carry the octofleet package.
+func (w *facadeWorld) facadeFile(t *testing.T, command, target string) string {
 	t.Helper()
+	cmd := ""
+	if command != "" {
+		cmd = fmt.Sprintf(`,
+  "command": %q`, command)
+	}
 	return writeFile(t, "facade.json", fmt.Sprintf(`{
   "upstream": {"serverUrl": %q, "space": "Management", "project": "Customer operations",
     "tenant": "{{ .Tenant.Name }}", "environment": "Production", %s, "timeout": "2m"},
   "space": {"name": "{{ .Tenant.Name }}"},
   "project": {"name": "Self-service", "environments": ["Production"]},
-  "team": {"name": "{{ .Tenant.Name }} operators", "members": ["alice"]},
-  "command": %q
-}`, w.h.emu.URL(), target, bin))
+  "team": {"name": "{{ .Tenant.Name }} operators", "members": ["alice"]}%s
+}`, w.h.emu.URL(), target, cmd))
 }
 
 // runFacade starts the facade in the customer space as alice and waits for
@@ -125,8 +132,22 @@ func (w *facadeWorld) runFacade(t *testing.T, runbook bool, out map[string]strin
 func TestFacadeEndToEnd(t *testing.T) {
 	t.Parallel()
 	bin := buildOctofleet(t)
+	// The package the packaged case uploads: octofleet.<version>.tar.gz, as build.sh names it.
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := runbooks.Package(data, "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgFile := filepath.Join(t.TempDir(), pkg.Name)
+	if err := os.WriteFile(pkgFile, pkg.Data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name    string
+		packed  bool // no command: the facade carries the octofleet package
 		runbook bool
 		script  string // the upstream runbook's script
 		target  string // the upstream part of the facade input
@@ -137,6 +158,8 @@ func TestFacadeEndToEnd(t *testing.T) {
 			state: "Success", log: "Hello from Acme"},
 		{name: "deployment", script: `echo unused`, target: `"release": {"channel": "Default"}`,
 			state: "Success", log: "Deployed for Acme"},
+		{name: "runbook, packaged", packed: true, runbook: true, script: `echo "Hello from #{Octopus.Tenant.Name}"`, target: `"runbook": "Say hello"`,
+			state: "Success", log: "Hello from Acme"},
 		{name: "upstream failure", runbook: true, script: `echo "about to fail for #{Octopus.Tenant.Name}"; exit 3`, target: `"runbook": "Say hello"`,
 			state: "Failed", log: "about to fail for Acme"},
 	}
@@ -146,8 +169,12 @@ func TestFacadeEndToEnd(t *testing.T) {
 			w := newFacadeWorld(t, tc.script)
 			h, admin := w.h, w.h.emu.APIKey()
 			var captured strings.Builder
-			file := w.facadeFile(t, bin, tc.target)
-			args := []string{"create-facade-project", "--input", file, "--tenant-name", "Acme", "--management-api-key", w.mgmtKey, "--output", "json"}
+			command, extra := bin, []string{}
+			if tc.packed {
+				command, extra = "", []string{"--package", pkgFile}
+			}
+			file := w.facadeFile(t, command, tc.target)
+			args := append([]string{"create-facade-project", "--input", file, "--tenant-name", "Acme", "--management-api-key", w.mgmtKey, "--output", "json"}, extra...)
 			r := h.run(t, "", args...)
 			captured.WriteString(r.stdout + r.stderr)
 			if r.code != 0 {
@@ -157,7 +184,7 @@ func TestFacadeEndToEnd(t *testing.T) {
 			if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 				t.Fatalf("json output: %v\n%s", err, r.stdout)
 			}
-			if again := h.run(t, "", "create-facade-project", "--input", file, "--tenant-name", "Acme"); again.code != 0 || !strings.Contains(again.stdout, "No changes.") {
+			if again := h.run(t, "", append([]string{"create-facade-project", "--input", file, "--tenant-name", "Acme"}, extra...)...); again.code != 0 || !strings.Contains(again.stdout, "No changes.") {
 				t.Errorf("re-run: %d\n%s\n%s", again.code, again.stdout, again.stderr)
 			} else {
 				captured.WriteString(again.stdout + again.stderr)
@@ -177,6 +204,9 @@ func TestFacadeEndToEnd(t *testing.T) {
 			}
 			if !strings.Contains(raw, tc.log) {
 				t.Errorf("the facade's log lacks the upstream line %q:\n%s", tc.log, raw)
+			}
+			if got := strings.Contains(raw, "Extracted package octofleet 1.0.0"); got != tc.packed {
+				t.Errorf("the facade extracted the octofleet package: %v, want %v\n%s", got, tc.packed, raw)
 			}
 			if strings.Contains(raw, "Globex") {
 				t.Errorf("the facade's log shows another tenant:\n%s", raw)

@@ -67,8 +67,16 @@ func (c *installCmd) packageFile() (*steps.PackageFile, error) {
 	if c.NoPackage {
 		return nil, nil
 	}
-	if c.Package != "" {
-		return runbooks.ReadPackage(c.Package)
+	return octofleetPackage(c.Package, "")
+}
+
+// octofleetPackage reads the package file at path (octofleet.<version>.tar.gz
+// from build.sh), or, when path is empty, builds the package from the
+// running binary, as version (default: the binary's version). install and
+// create-facade-project upload it.
+func octofleetPackage(path, version string) (*steps.PackageFile, error) {
+	if path != "" {
+		return runbooks.ReadPackage(path)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -78,7 +86,10 @@ func (c *installCmd) packageFile() (*steps.PackageFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read this binary to package it: %w", err)
 	}
-	return runbooks.Package(bin, resolveVersion())
+	if version == "" {
+		version = resolveVersion()
+	}
+	return runbooks.Package(bin, version)
 }
 
 // runStep plans, prints and (unless dryRun) applies a step that has no
