@@ -20,6 +20,11 @@ const (
 	VarSeedTemplates = "Octofleet.SeedTemplates"
 )
 
+// FacadeProject is the project the Create Facade Project runbook makes in a
+// customer's space; its runbook, named like the upstream one, runs Seed
+// Templates for the customer's tenant.
+const FacadeProject = "Refresh step templates"
+
 // Runbook names.
 const (
 	RunbookCreateSpace         = "Create Space"
@@ -138,7 +143,7 @@ func project(stepNames []string) Project {
     "runbook": "` + RunbookSeedTemplates + `"
   },
   "space": {"name": "{{ .Vars.spaceName }}", "description": "Self-service space of {{ .Tenant.Name }}."},
-  "project": {"name": "Refresh step templates", "environments": ["Production"]}
+  "project": {"name": "` + FacadeProject + `", "environments": ["Production"]}
 }`,
 				ParamVars:                    "hub=#{Octopus.Space.Name}\nenvironment=#{Octopus.Environment.Name}\nspaceName=#{" + VarSpaceName + "}",
 				"Octofleet.ManagementApiKey": "#{" + VarHubAPIKey + "}",

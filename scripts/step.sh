@@ -14,6 +14,11 @@ if [ ! -x "$bin" ]; then
   exit 1
 fi
 
+# The version of the package this binary came from: create-facade-project
+# uploads the same package to a customer space.
+OCTOFLEET_PACKAGE_VERSION=$(get_octopusvariable "Octopus.Action.Package[octofleet].PackageVersion")
+export OCTOFLEET_PACKAGE_VERSION
+
 # Secrets go to the binary through its environment, never its command line.
 OCTOPUS_API_KEY=$(get_octopusvariable "Octofleet.ApiKey")
 export OCTOPUS_API_KEY

@@ -49,7 +49,8 @@ func TestDemoCommand(t *testing.T) {
 			t.Errorf("row %q: want ok with API calls", row)
 		}
 	}
-	for _, want := range []string{"managed space", "managed instance", "facade", "on regional", "Drift check: install, every tenant and every tenant space plan no changes."} {
+	for _, want := range []string{"managed space", "managed instance", "facade", "on regional", `Contoso ran its facade`, `for tenant "Contoso" in space "Fleet Hub" and succeeded.`,
+		"Drift check: install, every tenant, every tenant space, its seeded templates and the facade plan no changes."} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("summary lacks %q:\n%s", want, r.stdout)
 		}

@@ -77,8 +77,11 @@ type Row struct {
 	// Templates counts the octofleet step templates in the tenant's space:
 	// what Seed Templates copied there from the management space.
 	Templates int
-	Failure   error
-	Log       string // the task logs, for a failure
+	// Facade, for a facade tenant, tells how running the customer's own
+	// facade runbook went.
+	Facade  string
+	Failure error
+	Log     string // the task logs, for a failure
 }
 
 // Result is the outcome of a demo run.
@@ -175,11 +178,16 @@ func (r *Result) run(ctx context.Context, out io.Writer, log *slog.Logger, pkg *
 	if err := r.table(out); err != nil {
 		return err
 	}
+	for _, row := range r.Rows {
+		if row.Facade != "" {
+			fmt.Fprintf(out, "\n%s\n", row.Facade)
+		}
+	}
 	if r.Drift, err = r.driftCheck(ctx, hub, install); err != nil {
 		return fmt.Errorf("drift check: %w", err)
 	}
 	if len(r.Drift) == 0 {
-		fmt.Fprintln(out, "\nDrift check: install, every tenant and every tenant space plan no changes.")
+		fmt.Fprintln(out, "\nDrift check: install, every tenant, every tenant space, its seeded templates and the facade plan no changes.")
 	} else {
 		fmt.Fprintf(out, "\nDrift check: %d change(s) left:\n  %s\n", len(r.Drift), strings.Join(r.Drift, "\n  "))
 	}
@@ -238,11 +246,87 @@ func (r *Result) runTenant(ctx context.Context, hub *octopus.Client, t Tenant) R
 		}
 		row.Steps += runbookSteps(name)
 	}
+	if row.Failure == nil && t.Pattern == "facade" {
+		if err := r.runFacade(ctx, hub, t, &row, &logs); err != nil {
+			row.Failure, row.Result = fmt.Errorf("facade: %w", err), "FAILED: facade"
+		}
+	}
 	row.Log = logs.String()
 	after := hub.Counts()
 	row.Calls = len(r.Hub.Requests()) + len(r.Regional.Requests()) - before - (after.Reads + after.Writes - mine.Reads - mine.Writes)
 	row.Target, row.Templates = r.target(ctx, hub, t)
 	return row
+}
+
+// runFacade does what the customer does in their own space: it runs the
+// facade runbook (untenanted, from its published snapshot), whose step runs
+// the packaged octofleet's trigger, which runs the management space's Seed
+// Templates runbook for the customer's tenant and copies its log.
+func (r *Result) runFacade(ctx context.Context, hub *octopus.Client, t Tenant, row *Row, logs io.Writer) error {
+	fmt.Fprintf(logs, "--- facade runbook %q of project %q in space %q\n", runbooks.RunbookSeedTemplates, runbooks.FacadeProject, t.Space)
+	spaces, err := hub.Spaces(ctx)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(spaces, func(s steps.Space) bool { return s.Name == t.Space })
+	if i < 0 {
+		return fmt.Errorf("no space %q", t.Space)
+	}
+	spaceID := spaces[i].ID
+	projects, err := hub.Projects(ctx, spaceID)
+	if err != nil {
+		return err
+	}
+	j := slices.IndexFunc(projects, func(p steps.Project) bool { return p.Name == runbooks.FacadeProject })
+	if j < 0 {
+		return fmt.Errorf("no project %q in space %q", runbooks.FacadeProject, t.Space)
+	}
+	rbs, err := hub.Runbooks(ctx, spaceID)
+	if err != nil {
+		return err
+	}
+	k := slices.IndexFunc(rbs, func(rb steps.Runbook) bool {
+		return rb.ProjectID == projects[j].ID && rb.Name == runbooks.RunbookSeedTemplates
+	})
+	if k < 0 {
+		return fmt.Errorf("no runbook %q in project %q", runbooks.RunbookSeedTemplates, runbooks.FacadeProject)
+	}
+	snapshot, err := hub.PublishedRunbookSnapshot(ctx, spaceID, rbs[k].ID)
+	if err != nil {
+		return err
+	}
+	envs, err := hub.Environments(ctx, spaceID)
+	if err != nil {
+		return err
+	}
+	e := slices.IndexFunc(envs, func(e steps.Environment) bool { return e.Name == Environment })
+	if e < 0 {
+		return fmt.Errorf("no environment %q in space %q", Environment, t.Space)
+	}
+	ex, err := hub.StartRunbookRun(ctx, spaceID, steps.RunbookRunRequest{ProjectID: projects[j].ID, RunbookID: rbs[k].ID, SnapshotID: snapshot, EnvironmentID: envs[e].ID})
+	if err != nil {
+		return err
+	}
+	if err := r.Hub.WaitForTasks(ctx); err != nil {
+		return err
+	}
+	task, err := hub.Task(ctx, ex.TaskID)
+	if err != nil {
+		return err
+	}
+	raw, err := hub.TaskRawLog(ctx, ex.TaskID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(logs, raw)
+	row.Steps += 1 + runbookSteps(runbooks.RunbookSeedTemplates) // the facade's step, then the upstream runbook's
+	upstream := fmt.Sprintf("for tenant %q in space %q", t.Name, ManagementSpace)
+	if task.State != steps.TaskSuccess || !strings.Contains(raw, upstream) {
+		return fmt.Errorf("task %s ended %s: %s", ex.TaskID, task.State, task.ErrorMessage)
+	}
+	row.Facade = fmt.Sprintf("%s ran its facade %q / %q in space %q (task %s): it ran %q %s and succeeded.",
+		t.Name, runbooks.FacadeProject, runbooks.RunbookSeedTemplates, t.Space, ex.TaskID, runbooks.RunbookSeedTemplates, upstream)
+	return nil
 }
 
 // runbookSteps is the number of steps of a runbook of the embedded project.
@@ -315,21 +399,25 @@ func (r *Result) driftCheck(ctx context.Context, hub *octopus.Client, install *s
 	checks := []check{{hub, install}}
 	for _, t := range Tenants {
 		checks = append(checks, check{hub, r.register(t)})
-		if t.Pattern == "facade" {
-			continue // its space belongs to create-facade-project, checked by the tenant's run
-		}
 		oct := steps.Octopus(hub)
 		if t.Regional {
 			oct = regional
 		}
-		desc := "Managed by octofleet for tenant " + t.Name + "."
-		checks = append(checks, check{oct, steps.CreateSpace{In: steps.CreateSpaceInput{Name: t.Space, Description: &desc}}})
-		if slices.Contains(t.Runbooks, runbooks.RunbookSeedTemplates) {
-			// As the Seed Templates runbook does: the management space's
-			// templates, read on the hub, in the tenant's space on its instance.
-			seed := steps.SeedTemplatesInput{TargetSpace: t.Space, Source: steps.TemplateSource{Space: ManagementSpace}, Templates: []string{"*"}}
-			checks = append(checks, check{oct, &steps.SeedTemplates{In: seed, Source: hub}})
+		if t.Pattern == "facade" {
+			facade, err := r.facade(t, install.Bundle.Package)
+			if err != nil {
+				return nil, err
+			}
+			checks = append(checks, check{hub, facade})
+		} else {
+			desc := "Managed by octofleet for tenant " + t.Name + "."
+			checks = append(checks, check{oct, steps.CreateSpace{In: steps.CreateSpaceInput{Name: t.Space, Description: &desc}}})
 		}
+		// As the Seed Templates runbook does (the facade's run included): the
+		// management space's templates, read on the hub, in the tenant's
+		// space on its instance.
+		seed := steps.SeedTemplatesInput{TargetSpace: t.Space, Source: steps.TemplateSource{Space: ManagementSpace}, Templates: []string{"*"}}
+		checks = append(checks, check{oct, &steps.SeedTemplates{In: seed, Source: hub}})
 	}
 	var drift []string
 	for _, c := range checks {
@@ -344,6 +432,24 @@ func (r *Result) driftCheck(ctx context.Context, hub *octopus.Client, install *s
 		}
 	}
 	return drift, nil
+}
+
+// facade is the create-facade-project step the Create Facade Project
+// runbook runs for a facade tenant (runbooks/project.go), as its input reads
+// once Octopus and the templates have filled it in. The management API key
+// is left out: the facade's variable keeps the value it has.
+func (r *Result) facade(t Tenant, pkg *steps.PackageFile) (steps.CreateFacadeProject, error) {
+	desc := "Self-service space of " + t.Name + "."
+	in, err := steps.CreateFacadeProjectInput{
+		Upstream: steps.FacadeUpstreamInput{ServerURL: r.Hub.URL(), Space: ManagementSpace, Project: steps.DefaultProject,
+			Tenant: t.Name, Environment: Environment, Runbook: runbooks.RunbookSeedTemplates},
+		Space:   steps.FacadeSpaceInput{Name: t.Space, Description: &desc},
+		Project: steps.FacadeProjectInput{Name: runbooks.FacadeProject, Environments: []string{Environment}},
+	}.Render(steps.TemplateData{})
+	if err != nil {
+		return steps.CreateFacadeProject{}, fmt.Errorf("facade of %q: %w", t.Name, err)
+	}
+	return steps.CreateFacadeProject{In: in, Package: pkg}, nil
 }
 
 // apply plans a step and applies the plan unless it is empty.

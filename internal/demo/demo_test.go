@@ -76,7 +76,9 @@ func TestDemo(t *testing.T) {
 	text := out.String()
 	for _, want := range []string{
 		"TENANT", "Business Unit A  managed space", "BU A (Spaces-", "on hub", "EU Operations (Spaces-2) on regional",
-		"Drift check: install, every tenant and every tenant space plan no changes.",
+		`Contoso ran its facade "Refresh step templates" / "Seed Templates" in space "Contoso"`,
+		`it ran "Seed Templates" for tenant "Contoso" in space "Fleet Hub" and succeeded.`,
+		"Drift check: install, every tenant, every tenant space, its seeded templates and the facade plan no changes.",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)
@@ -90,8 +92,13 @@ func TestDemo(t *testing.T) {
 		if row.Calls <= 0 || row.Steps == 0 {
 			t.Errorf("%s: %d steps, %d API calls", row.Tenant.Name, row.Steps, row.Calls)
 		}
-		if slices.Contains(row.Tenant.Runbooks, runbooks.RunbookSeedTemplates) && row.Templates != len(templates) {
+		// Every tenant's space is seeded: by the Seed Templates runbook, and
+		// for the facade customer by running their facade, which runs it.
+		if row.Templates != len(templates) {
 			t.Errorf("%s: %d octofleet templates in %s, want all %d seeded", row.Tenant.Name, row.Templates, row.Target, len(templates))
+		}
+		if (row.Facade != "") != (row.Tenant.Pattern == "facade") {
+			t.Errorf("%s (%s): facade run %q", row.Tenant.Name, row.Tenant.Pattern, row.Facade)
 		}
 	}
 
@@ -122,8 +129,15 @@ func TestDemo(t *testing.T) {
 	if _, err := regional.UpdateActionTemplate(ctx, spaces[i].ID, edited); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	install, err := res.install(dir, nil)
+	bin, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := runbooks.Package(bin, "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	install, err := res.install(t.TempDir(), pkg)
 	if err != nil {
 		t.Fatal(err)
 	}
