@@ -797,3 +797,50 @@ func TestCloneInstanceSettingsTeamGrantsInOneSidedSpaces(t *testing.T) {
 		t.Errorf("second plan = %v", got)
 	}
 }
+
+// TestCloneInstanceSettingsPartialFailure: a run that fails half-way (a
+// lost create answer, then a refused write) is repaired by the next run,
+// with nothing created twice.
+func TestCloneInstanceSettingsPartialFailure(t *testing.T) {
+	t.Parallel()
+	p := newPair(t)
+	in := steps.CloneInstanceSettingsInput{Secrets: suppliedSecrets, TeamMembership: true}
+	p.tgt.emu.DropNext(http.MethodPost, "/api/userroles", 1)
+	p.tgt.emu.DropNext(http.MethodPost, "/api/teams", 1)
+	p.tgt.emu.FailNext(http.MethodPost, "/api/Spaces-1/subscriptions", http.StatusBadRequest, 1)
+	s := p.step(in)
+	if _, err := s.Apply(context.Background(), p.src.oct, mustPlan(t, s, p.src.oct)); err == nil {
+		t.Fatal("apply succeeded despite the refused write")
+	}
+	var dropped []string
+	for _, r := range p.tgt.emu.Requests() {
+		if r.Status == 0 {
+			dropped = append(dropped, r.Method+" "+r.Path)
+		}
+	}
+	if want := []string{"POST /api/userroles", "POST /api/teams"}; !cmp.Equal(dropped, want) {
+		t.Fatalf("dropped answers = %q, want %q", dropped, want)
+	}
+	p.clone(t, in)
+	p.tgt.emu.ResetRequests()
+	if got := pending(mustPlan(t, p.step(in), p.src.oct)); len(got) != 0 {
+		t.Errorf("plan after the repair = %v", got)
+	}
+	for path, name := range map[string]string{
+		"/api/userroles/all":              "Release approver",
+		"/api/teams/all":                  "Auditors",
+		"/api/Spaces-1/subscriptions/all": "Deploys",
+	} {
+		var items []map[string]any
+		p.tgt.raw(t, http.MethodGet, path, nil, &items)
+		n := 0
+		for _, it := range items {
+			if it["Name"] == name {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %q exists %d times, want once", path, name, n)
+		}
+	}
+}
