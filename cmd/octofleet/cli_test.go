@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -416,5 +418,55 @@ func TestPlainHTTPWarning(t *testing.T) {
 	}
 	if r := h.run(t, "", "create-space", "--name", "A", "--dry-run"); r.code != exitOK || strings.Contains(r.stderr, warning) {
 		t.Errorf("loopback http: exit %d, stderr:\n%s\nwant no warning", r.code, r.stderr)
+	}
+}
+
+// TestRateLimitThrottles: --rate-limit reaches the adapter's transport. At
+// one request a minute, Dial's first request goes out at once and its second
+// waits; the test cancels the run when the transport reports the wait, and
+// the emulator has then seen exactly one request.
+func TestRateLimitThrottles(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pr, pw := io.Pipe()
+	waiting := make(chan struct{})
+	var stderr strings.Builder
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		sc := bufio.NewScanner(pr)
+		seen := false
+		for sc.Scan() {
+			stderr.WriteString(sc.Text() + "\n")
+			if !seen && strings.Contains(sc.Text(), "client-side rate limit; waiting") {
+				seen = true
+				close(waiting)
+			}
+		}
+	}()
+	done := make(chan int, 1)
+	go func() {
+		done <- execute(ctx, []string{"--server", h.emu.URL(), "--api-key", h.emu.APIKey(), "--log-level", "debug", "--rate-limit", "1",
+			"create-space", "--name", "A", "--dry-run"}, strings.NewReader(""), io.Discard, pw, dialOctopus)
+	}()
+	var code int
+	select {
+	case <-waiting:
+		cancel()
+		code = <-done
+	case code = <-done:
+	}
+	pw.Close()
+	<-drained
+	if code != exitFailure {
+		t.Errorf("exit %d, want 1 after the cancelled wait; stderr:\n%s", code, stderr.String())
+	}
+	if n := len(h.emu.Requests()); n != 1 {
+		t.Errorf("the emulator saw %d requests, want 1 (the second waits a minute); stderr:\n%s", n, stderr.String())
+	}
+	if strings.Contains(stderr.String(), h.emu.APIKey()) {
+		t.Errorf("the API key appears on stderr:\n%s", stderr.String())
 	}
 }
