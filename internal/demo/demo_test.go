@@ -59,6 +59,7 @@ func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end (-short)")
 	}
+	t.Parallel()
 	needBinary(t)
 	var out bytes.Buffer
 	res, err := Run(context.Background(), Options{Binary: binary, Version: "1.0.0", Out: &out})
