@@ -444,11 +444,16 @@ func (s CreateSpace) planSpace(st *spaceState) (Change, *Change) {
 		f.set("taskQueueStopped", have.TaskQueueStopped, deref(in.TaskQueueStopped), in.TaskQueueStopped != nil && *in.TaskQueueStopped != have.TaskQueueStopped)
 		c = change(KindSpace, have.Name, have.ID, f)
 	}
-	if len(later) == 0 {
+	f = fieldDiff{}
+	f.set("managerTeams", sortedUnique(now), sortedUnique(in.ManagerTeams), len(later) > 0)
+	// The API key's user managed the new space only because Octopus needs a
+	// manager at creation; an input that lists the manager users (none of
+	// them, since the default applied) gets exactly those once the teams exist.
+	f.set("managerUsers", []string{deref(st.me).Username}, sortedUnique(in.ManagerUsers), st.me != nil && in.ManagerUsers != nil)
+	if len(f) == 0 {
 		return c, nil
 	}
-	return c, &Change{Action: Update, Kind: KindSpace, Name: in.Name, ID: c.ID,
-		Fields: fieldDiff{"managerTeams": {sortedUnique(now), sortedUnique(in.ManagerTeams)}}}
+	return c, &Change{Action: Update, Kind: KindSpace, Name: in.Name, ID: c.ID, Fields: f}
 }
 
 // projectedEnvOrder is the order of the space's environments once the

@@ -609,3 +609,34 @@ func TestCreateSpaceBuiltInManagerTeams(t *testing.T) {
 		t.Errorf("writes = %q, want none", w)
 	}
 }
+
+// TestCreateSpaceExplicitNoManagerUsers: Octopus needs a manager to create a
+// space, so the API key's user manages a new one; an input that lists its
+// manager users (here: none) gets exactly those in the same run, so the next
+// plan is empty.
+func TestCreateSpaceExplicitNoManagerUsers(t *testing.T) {
+	t.Parallel()
+	for _, in := range []steps.CreateSpaceInput{
+		{Name: "Team A", ManagerUsers: []string{}},
+		{Name: "Team A", ManagerUsers: []string{}, ManagerTeams: []string{}},
+		{Name: "Team A", ManagerUsers: []string{}, ManagerTeams: []string{"Team A deployers"}, Teams: []steps.TeamInput{{Name: "Team A deployers"}}},
+	} {
+		f := newFixture(t)
+		step := steps.CreateSpace{In: in}
+		p := mustPlan(t, step, f.oct)
+		last := p.Changes[len(p.Changes)-1]
+		if got := last.Fields["managerUsers"]; last.Kind != steps.KindSpace || last.Action != steps.Update || !cmp.Equal(got, [2]any{[]string{"admin"}, []string{}}) {
+			t.Errorf("%+v: last change %+v, want the default manager removed after the create", in, last)
+		}
+		id := mustApply(t, step, f.oct, p)[steps.OutputSpaceID]
+		var sp map[string]any
+		f.raw(t, http.MethodGet, "/api/spaces/"+id, nil, &sp)
+		if got := sp["SpaceManagersTeamMembers"]; !cmp.Equal(got, []any{}) {
+			t.Errorf("%+v: SpaceManagersTeamMembers = %v, want none", in, got)
+		}
+		f.emu.ResetRequests()
+		if p := mustPlan(t, step, f.oct); !p.Empty() {
+			t.Errorf("%+v: plan after apply: %q", in, pending(p))
+		}
+	}
+}
