@@ -23,8 +23,11 @@ func (c *demoCmd) Help() string {
 octofleet into the hub's management space "` + demo.ManagementSpace + `"; registers four tenants (two
 business units as managed spaces, a region as a managed instance, a customer as
 a facade); runs the octofleet runbooks for each tenant through the hub's task
-runner, whose Bash steps run this very binary from the octofleet package; prints
-a summary table and a final drift check. Exits 1 if anything failed.`
+runner, whose Bash steps run this very binary from the octofleet package (Seed
+Templates reaches the regional instance for the managed instance); runs the
+customer's facade runbook in the customer's own space, which runs the hub's Seed
+Templates for that tenant; prints a summary table and a final drift check.
+Exits 1 if anything failed.`
 }
 
 // Run runs the demo.

@@ -4,8 +4,9 @@
 // one tenant per pattern (two business units as managed spaces, a region as a
 // managed instance, a customer as a facade), runs the octofleet runbooks for
 // every tenant through the hub's task runner — which executes the step
-// templates' Bash with the packaged octofleet binary — and finally checks
-// that nothing is left to change.
+// templates' Bash with the packaged octofleet binary —, runs the facade
+// customer's own facade runbook (which runs the hub's Seed Templates for that
+// tenant), and finally checks that nothing is left to change.
 package demo
 
 import (
