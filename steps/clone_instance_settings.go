@@ -401,7 +401,7 @@ func readSource(ctx context.Context, source, target Octopus, groups []string, in
 		}
 		st.Settings[key] = settingsState{Values: doc.Values, Secrets: doc.Secrets}
 	}
-	book := newNameBook(source)
+	book, tgtBook := newNameBook(source), newNameBook(target)
 	if slices.Contains(groups, GroupTeams) {
 		if st.UserRoles, err = readRoles(ctx, source); err != nil {
 			return st, nil, err
@@ -409,7 +409,7 @@ func readSource(ctx context.Context, source, target Octopus, groups []string, in
 		if st.Teams, err = readTeams(ctx, book, nil, in.TeamMembership); err != nil {
 			return st, nil, err
 		}
-		if st.sharedSpaces, err = sharedSpaces(ctx, book, newNameBook(target)); err != nil {
+		if st.sharedSpaces, err = sharedSpaces(ctx, book, tgtBook); err != nil {
 			return st, nil, err
 		}
 		// A grant in a space the target lacks cannot be copied: skip it
@@ -428,7 +428,7 @@ func readSource(ctx context.Context, source, target Octopus, groups []string, in
 		}
 	}
 	if slices.Contains(groups, GroupSubscriptions) {
-		spaces, err := subscriptionSpaces(ctx, book, newNameBook(target), in.Spaces)
+		spaces, err := subscriptionSpaces(ctx, book, tgtBook, in.Spaces)
 		if err != nil {
 			return st, nil, err
 		}
