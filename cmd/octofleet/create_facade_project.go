@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 
+	"github.com/octofleet/octofleet/runbooks"
 	"github.com/octofleet/octofleet/steps"
 )
 
@@ -19,8 +20,8 @@ type createFacadeProjectCmd struct {
 	Package          string `help:"octofleet package to upload to the customer space's built-in feed for the facade step (octofleet.<version>.tar.gz from build.sh; a Linux build when the workers run Linux). Default: one built from this binary. Not used when the input sets command." type:"existingfile" placeholder:"FILE"`
 	PackageVersion   string `help:"Version of the package built from this binary (default: its own version). The step templates set it to the version of the octofleet package they run from, so the customer space gets the management space's package." env:"OCTOFLEET_PACKAGE_VERSION" placeholder:"VERSION"`
 
-	in       steps.CreateFacadeProjectInput
-	packaged bool // the input names no command: the step carries the package
+	in  steps.CreateFacadeProjectInput
+	pkg *steps.PackageFile // the package the step carries; nil when the input names a command
 }
 
 // Help is the long help of create-facade-project.
@@ -55,7 +56,18 @@ func (c *createFacadeProjectCmd) Validate() error {
 	if err := c.load("create-facade-project", &c.in); err != nil {
 		return err
 	}
-	c.packaged = c.in.Command == ""
+	if c.in.Command == "" {
+		// PackageVersion turns what is not a semantic version into 0.0.0-dev.
+		if v := c.PackageVersion; v != "" && v != "0.0.0-dev" && runbooks.PackageVersion(v) == "0.0.0-dev" {
+			return &steps.InputError{Field: "--package-version", Err: fmt.Errorf("%q is not a semantic version such as 1.2.0", c.PackageVersion)}
+		}
+		// Read (or build) the package now, so a bad file exits 80 before any request.
+		pkg, err := octofleetPackage(c.Package, c.PackageVersion)
+		if err != nil {
+			return &steps.InputError{Field: "--package", Err: err}
+		}
+		c.pkg = pkg
+	}
 	if c.ManagementAPIKey != "" {
 		if !apiKeyShape.MatchString(c.ManagementAPIKey) {
 			// Never echo the key, even a malformed one.
@@ -70,13 +82,5 @@ func (c *createFacadeProjectCmd) Validate() error {
 // Unless the input names a command, the facade step carries the octofleet
 // package, uploaded to the customer space's built-in feed.
 func (c *createFacadeProjectCmd) Run(ctx context.Context, w io.Writer, g *Globals, oct steps.Octopus) error {
-	step := steps.CreateFacadeProject{In: c.in}
-	if c.packaged {
-		pkg, err := octofleetPackage(c.Package, c.PackageVersion)
-		if err != nil {
-			return fmt.Errorf("create-facade-project: %w", err)
-		}
-		step.Package = pkg
-	}
-	return c.run(ctx, w, g, oct, step)
+	return c.run(ctx, w, g, oct, steps.CreateFacadeProject{In: c.in, Package: c.pkg})
 }

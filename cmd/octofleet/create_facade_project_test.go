@@ -267,6 +267,12 @@ func TestCreateFacadeProjectCmdBadInput(t *testing.T) {
 			`{"upstream": {"serverUrl": "https://o.example.com", "space": "M", "project": "P", "tenant": "T", "environment": "E", "runbook": "R"},
 			  "space": {"name": "S"}, "project": {"name": "F", "environments": ["Production"]}}`)}, "--management-api-key: an Octopus API key is"},
 		{"trigger without space", []string{"trigger", "--project", "P", "--tenant", "T", "--environment", "E"}, "space: is required"},
+		{"package version", []string{"create-facade-project", "--package-version", "banana", "--input", writeFile(t, "pv.json",
+			`{"upstream": {"serverUrl": "https://o.example.com", "space": "M", "project": "P", "tenant": "T", "environment": "E", "runbook": "R"},
+			  "space": {"name": "S"}, "project": {"name": "F", "environments": ["Production"]}}`)}, `--package-version: "banana" is not a semantic version`},
+		{"package file name", []string{"create-facade-project", "--package", writeFile(t, "octofleet.zip", "x"), "--input", writeFile(t, "pf.json",
+			`{"upstream": {"serverUrl": "https://o.example.com", "space": "M", "project": "P", "tenant": "T", "environment": "E", "runbook": "R"},
+			  "space": {"name": "S"}, "project": {"name": "F", "environments": ["Production"]}}`)}, "--package: package octofleet.zip: the name is not octofleet.<version>"},
 	}
 	for _, tc := range cases {
 		r := h.run(t, "", tc.args...)
