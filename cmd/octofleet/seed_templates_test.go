@@ -151,3 +151,40 @@ func TestSeedTemplatesCmdBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestSeedTemplatesCmdSourceKeyFromEnv: as the Seed Templates runbook runs
+// it for a managed instance, the input file names the upstream server and
+// space, and the upstream key comes from OCTOFLEET_SOURCE_API_KEY; the
+// templates land on the target instance and the upstream key is never
+// printed. Not parallel: it sets the environment.
+func TestSeedTemplatesCmdSourceKeyFromEnv(t *testing.T) {
+	up, h := newHarness(t), newHarness(t)
+	postSpace(t, up, "Platform Hub")
+	postSpace(t, h, "EU Operations")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.json"), []byte(templateFile("Approved - Notify", "echo a")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := up.run(t, "", "--space", "Platform Hub", "seed-templates", "--from", dir); r.code != exitOK {
+		t.Fatalf("seed the hub: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	// Without the key from the environment the schema would refuse the
+	// input (source.server needs source.apiKey) with exit 80.
+	upKey := up.emu.APIKey()
+	input := writeFile(t, "seed.json", `{"targetSpace": "EU Operations", "source": {"server": "`+up.emu.URL()+`", "space": "Platform Hub"}, "templates": ["*"]}`)
+	t.Setenv("OCTOFLEET_SOURCE_API_KEY", upKey)
+	r := h.run(t, "", "seed-templates", "--input", input)
+	if r.code != exitOK || !strings.Contains(r.stdout, `create step template "Approved - Notify"`) {
+		t.Fatalf("apply: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, upKey) {
+		t.Errorf("the upstream key appears in the output:\n%s\n%s", r.stdout, r.stderr)
+	}
+	h.emu.ResetRequests()
+	if r := h.run(t, "", "seed-templates", "--input", input, "--dry-run", "--exit-code"); r.code != exitOK {
+		t.Fatalf("re-run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if w := h.emu.Writes(); len(w) != 0 {
+		t.Errorf("re-run wrote %q", w)
+	}
+}
