@@ -53,6 +53,21 @@ func needBinary(t *testing.T) {
 	}
 }
 
+// mustPackage returns the octofleet package (version 1.0.0) built around the
+// test binary.
+func mustPackage(t *testing.T) *steps.PackageFile {
+	t.Helper()
+	bin, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := runbooks.Package(bin, "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkg
+}
+
 // TestDemo runs the whole story and checks its summary: every tenant ok,
 // its space on the right instance, API calls counted, no drift.
 func TestDemo(t *testing.T) {
@@ -130,14 +145,7 @@ func TestDemo(t *testing.T) {
 	if _, err := regional.UpdateActionTemplate(ctx, spaces[i].ID, edited); err != nil {
 		t.Fatal(err)
 	}
-	bin, err := os.ReadFile(binary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkg, err := runbooks.Package(bin, "1.0.0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pkg := mustPackage(t)
 	install, err := res.install(t.TempDir(), pkg)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package demo
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -27,14 +26,7 @@ func hubWithOctofleet(t *testing.T) (*emulator.Server, *octopus.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin, err := os.ReadFile(binary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkg, err := runbooks.Package(bin, "1.0.0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pkg := mustPackage(t)
 	bundle, err := runbooks.Bundle(t.TempDir(), pkg)
 	if err != nil {
 		t.Fatal(err)
