@@ -25,6 +25,8 @@ type emulatorCmd struct {
 	DropRate           float64       `help:"Fraction of requests (0-1) applied, then dropped without a response." default:"0"`
 	RateLimit429       int           `name:"rate-limit-429" help:"Answer 429 with Retry-After beyond N requests per minute (0 = off)." default:"0" placeholder:"N"`
 	Seed               int64         `help:"Seed for the random faults (0 = random)." default:"0"`
+	AuthProviders      []string      `help:"Authentication providers this instance has, by configuration section (e.g. authentication-usernamepassword,authentication-aad); default: all." placeholder:"SECTION"`
+	LegacySMTP         bool          `name:"legacy-smtp" help:"Serve /api/smtpconfiguration in the older flat form (SmtpLogin, SmtpPassword at the top level)."`
 }
 
 // Help explains where the emulator's admin API key comes from.
@@ -81,6 +83,9 @@ func (c *emulatorCmd) Run(ctx context.Context, w io.Writer, kctx *kong.Context, 
 	if err != nil {
 		return fmt.Errorf("start emulator: %w", err)
 	}
+	if err := c.configure(srv); err != nil {
+		return errors.Join(err, srv.Close())
+	}
 	log.Info("octopus api emulator serving; stop with Ctrl-C", "url", srv.URL(), "state", c.State)
 	if _, err := fmt.Fprintf(w, "export OCTOPUS_URL=%s\nexport OCTOPUS_API_KEY=%s\n", srv.URL(), srv.APIKey()); err != nil {
 		return errors.Join(err, srv.Close())
@@ -90,6 +95,23 @@ func (c *emulatorCmd) Run(ctx context.Context, w io.Writer, kctx *kong.Context, 
 		return fmt.Errorf("stop emulator: %w", err)
 	}
 	log.Info("octopus api emulator stopped")
+	return nil
+}
+
+// configure gives the instance the settings surface the flags ask for, so
+// that clone-instance-settings can be tried between differently equipped
+// instances.
+func (c *emulatorCmd) configure(srv *emulator.Server) error {
+	if len(c.AuthProviders) > 0 {
+		if err := srv.SetAuthProviders(c.AuthProviders...); err != nil {
+			return &usageError{msg: "--auth-providers: " + err.Error()}
+		}
+	}
+	if c.LegacySMTP {
+		if err := srv.UseLegacySMTPForm(); err != nil {
+			return fmt.Errorf("--legacy-smtp: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -171,5 +173,56 @@ func TestEmulatorCommandStateSurvivesRestart(t *testing.T) {
 	r = runAgainst(t, url, key, "create-space", "--name", "Team B")
 	if r.code != exitOK || !strings.Contains(r.stdout, "SpaceId = Spaces-3") {
 		t.Errorf("a new space after restart must not reuse an ID: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestEmulatorCommandSettingsFlags: --auth-providers leaves the instance only
+// those providers, --legacy-smtp serves the older flat SMTP form, and an
+// unknown provider is bad usage.
+func TestEmulatorCommandSettingsFlags(t *testing.T) {
+	t.Parallel()
+	url, key, stop := startEmulator(t, "--auth-providers", "authentication-usernamepassword", "--legacy-smtp")
+	defer stop()
+	get := func(path string) map[string]any {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Octopus-ApiKey", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var doc map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		return doc
+	}
+	sections := get("/api/configuration?take=100")
+	var ids []string
+	for _, s := range sections["Items"].([]any) {
+		if id := s.(map[string]any)["Id"].(string); strings.HasPrefix(id, "authentication-") {
+			ids = append(ids, id)
+		}
+	}
+	if !slices.Equal(ids, []string{"authentication-usernamepassword"}) {
+		t.Errorf("authentication provider sections = %q, want only authentication-usernamepassword", ids)
+	}
+	smtp := get("/api/smtpconfiguration")
+	if _, flat := smtp["SmtpLogin"]; !flat {
+		t.Errorf("SMTP configuration = %v, want the flat form with SmtpLogin", smtp)
+	}
+	if _, details := smtp["Details"]; details {
+		t.Errorf("SMTP configuration = %v, want no Details in the flat form", smtp)
+	}
+
+	var stdout, stderr strings.Builder
+	code := execute(t.Context(), []string{"emulator", "--listen", "127.0.0.1:0", "--auth-providers", "authentication-nosuch"},
+		strings.NewReader(""), &stdout, &stderr, nil)
+	if code != exitUsage || !strings.Contains(stderr.String(), "--auth-providers") {
+		t.Errorf("unknown provider: exit %d, stderr %q; want 80 naming --auth-providers", code, stderr.String())
 	}
 }
