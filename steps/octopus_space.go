@@ -23,6 +23,10 @@ type SpaceOctopus interface {
 	// task queue state (the teams-spacemanagers-* team is kept). Returns
 	// ErrNotFound if the space does not exist.
 	UpdateSpace(ctx context.Context, s Space) (Space, error)
+	// DeleteSpace deletes a space and everything in it. Octopus refuses to
+	// delete the default space or a space whose task queue runs: stop it
+	// with UpdateSpace first. Returns ErrNotFound if the space does not exist.
+	DeleteSpace(ctx context.Context, id string) error
 
 	// Teams returns the system teams and the teams of space spaceID; with an
 	// empty spaceID it returns the system teams only.
