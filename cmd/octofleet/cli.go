@@ -15,6 +15,7 @@ import (
 	"github.com/alecthomas/kong"
 	"sigs.k8s.io/yaml"
 
+	"github.com/octofleet/octofleet/internal/emulator"
 	"github.com/octofleet/octofleet/internal/octopus"
 	"github.com/octofleet/octofleet/schemas"
 	"github.com/octofleet/octofleet/steps"
@@ -88,7 +89,7 @@ func newParser(cli *CLI, stdin io.Reader, stdout, stderr io.Writer, dial dialFun
 	return kong.New(cli,
 		kong.Name("octofleet"),
 		kong.Description("Idempotent Octopus Deploy fleet steps: plan, then apply, against one Octopus Server API."),
-		kong.Vars{"version": "octofleet " + resolveVersion()},
+		kong.Vars{"version": "octofleet " + resolveVersion(), "default_server_version": emulator.DefaultServerVersion},
 		kong.Writers(stdout, stderr),
 		kong.Bind(&cli.Globals),
 		kong.BindTo(stdout, (*io.Writer)(nil)),

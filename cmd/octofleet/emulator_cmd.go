@@ -8,12 +8,15 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"regexp"
 	"time"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/octofleet/octofleet/internal/emulator"
 )
+
+var serverVersionShape = regexp.MustCompile(`^[0-9]+(\.[0-9]+){1,3}$`)
 
 // emulatorCmd serves the in-memory Octopus Server API until interrupted.
 type emulatorCmd struct {
@@ -27,6 +30,7 @@ type emulatorCmd struct {
 	Seed               int64         `help:"Seed for the random faults (0 = random)." default:"0"`
 	AuthProviders      []string      `help:"Authentication providers this instance has, by configuration section (e.g. authentication-usernamepassword,authentication-aad); default: all." placeholder:"SECTION"`
 	LegacySMTP         bool          `name:"legacy-smtp" help:"Serve /api/smtpconfiguration in the older flat form (SmtpLogin, SmtpPassword at the top level)."`
+	ServerVersion      string        `help:"Octopus Server version the API root claims (default ${default_server_version}), to try version skew." placeholder:"VERSION"`
 }
 
 // Help explains where the emulator's admin API key comes from.
@@ -50,6 +54,9 @@ func (c *emulatorCmd) Validate() error {
 			return fmt.Errorf("%s must be between 0 and 1, got %g", name, r)
 		}
 	}
+	if c.ServerVersion != "" && !serverVersionShape.MatchString(c.ServerVersion) {
+		return fmt.Errorf("--server-version must look like 2026.1.9674 (numbers separated by dots), got %q", c.ServerVersion)
+	}
 	if c.Latency < 0 || c.RateLimit429 < 0 {
 		return errors.New("--latency and --rate-limit-429 must not be negative")
 	}
@@ -71,6 +78,7 @@ func (c *emulatorCmd) Run(ctx context.Context, w io.Writer, kctx *kong.Context, 
 		APIKey:                key,
 		StatePath:             c.State,
 		CommunityTemplatesDir: c.CommunityTemplates,
+		ServerVersion:         c.ServerVersion,
 		Faults: emulator.Faults{
 			Latency:            c.Latency,
 			ErrorRate:          c.ErrorRate,

@@ -226,3 +226,35 @@ func TestEmulatorCommandSettingsFlags(t *testing.T) {
 		t.Errorf("unknown provider: exit %d, stderr %q; want 80 naming --auth-providers", code, stderr.String())
 	}
 }
+
+// TestEmulatorCommandServerVersion: --server-version is what the API root
+// claims (version-skew tests rely on it), and a malformed one is bad usage.
+func TestEmulatorCommandServerVersion(t *testing.T) {
+	t.Parallel()
+	url, key, stop := startEmulator(t, "--server-version", "2025.4.100")
+	defer stop()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url+"/api", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Octopus-ApiKey", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var root struct{ Version string }
+	if err := json.NewDecoder(resp.Body).Decode(&root); err != nil {
+		t.Fatal(err)
+	}
+	if root.Version != "2025.4.100" {
+		t.Errorf("/api Version = %q, want 2025.4.100", root.Version)
+	}
+
+	var stdout, stderr strings.Builder
+	code := execute(t.Context(), []string{"emulator", "--listen", "127.0.0.1:0", "--server-version", "latest"},
+		strings.NewReader(""), &stdout, &stderr, nil)
+	if code != exitUsage || !strings.Contains(stderr.String(), "--server-version") {
+		t.Errorf("malformed version: exit %d, stderr %q; want 80 naming --server-version", code, stderr.String())
+	}
+}

@@ -145,8 +145,9 @@ func addRootLink(name, path string, space bool) {
 	rootLinks = append(rootLinks, rootLink{name, path, space})
 }
 
-// serverVersion is the version the emulator claims: the swagger it follows.
-const serverVersion = "2026.1.9674"
+// DefaultServerVersion is the version the emulator claims unless
+// Options.ServerVersion says otherwise: the swagger it follows.
+const DefaultServerVersion = "2026.1.9674"
 
 func init() {
 	addRoute(http.MethodGet, "", RouteMixed, rootHandler)
@@ -180,7 +181,7 @@ func rootHandler(c *Call) (any, error) {
 	}
 	return map[string]any{
 		"Application":          "Octopus Deploy",
-		"Version":              serverVersion,
+		"Version":              c.srv.ServerVersion(),
 		"ApiVersion":           "3.0.0",
 		"InstallationId":       c.srv.installationID,
 		"IsEarlyAccessProgram": false,

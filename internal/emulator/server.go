@@ -30,6 +30,9 @@ type Options struct {
 	// CommunityTemplatesDir is a folder of Library-format step template JSON
 	// files seeded as community action templates.
 	CommunityTemplatesDir string
+	// ServerVersion is the Version the API root claims (DefaultServerVersion
+	// when empty), for version-skew tests.
+	ServerVersion string
 	// Faults injects failures for reliability tests.
 	Faults Faults
 	// Logger receives one debug line per request; discarded when nil.
@@ -192,6 +195,14 @@ func (s *Server) boot() error {
 		return s.save()
 	}
 	return nil
+}
+
+// ServerVersion is the Version the API root claims.
+func (s *Server) ServerVersion() string {
+	if s.opts.ServerVersion != "" {
+		return s.opts.ServerVersion
+	}
+	return DefaultServerVersion
 }
 
 // URL is the server's base URL, e.g. "http://127.0.0.1:41234".
