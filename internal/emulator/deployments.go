@@ -75,6 +75,9 @@ func validateDeployment(c *Call, d, _ Doc) error {
 	if err := checkTenant(str(project.doc, "TenantedDeploymentMode"), project.doc, tenant, env); err != nil {
 		return err
 	}
+	if err := s.checkProgression(c.SpaceID, rel.doc, project.doc, env, tenant); err != nil {
+		return err
+	}
 	d["ReleaseId"] = rel.doc["Id"]
 	d["ProjectId"] = project.doc["Id"]
 	d["ChannelId"] = rel.doc["ChannelId"]

@@ -12,8 +12,8 @@ import (
 // process and variables (ProjectDeploymentProcessSnapshotId,
 // ProjectVariableSetSnapshotId, LibraryVariableSetSnapshotIds) and the
 // package versions; deployments of the release execute the frozen copies.
-// Versions are unique per project. Lifecycle progression is not enforced:
-// any release can be deployed to any environment.
+// Versions are unique per project. Deployments follow the lifecycle's phase
+// order (lifecycle_progression.go).
 
 var releasesKind *Kind
 

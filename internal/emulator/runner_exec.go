@@ -209,6 +209,10 @@ func runBash(ctx context.Context, dir string, vars dictionary, script string, ar
 		return 0, nil
 	case ctx.Err() != nil:
 		return -1, nil
+	case errors.As(err, &exit) && exit.ExitCode() == -1:
+		// Killed by a signal that was not ours (an OOM killer, kill -9):
+		// the task ends Failed, as when a real server's Calamari dies.
+		return -1, fmt.Errorf("the script process died (%s)", exit)
 	case errors.As(err, &exit):
 		return exit.ExitCode(), nil
 	}
