@@ -565,6 +565,9 @@ func (s *Server) selected(c *Call, k *Kind) []*record {
 		if k.Filter != nil && !k.Filter(c, d) {
 			continue
 		}
+		if !s.visible(c, k, rec) {
+			continue
+		}
 		out = append(out, rec)
 	}
 	if k.Less != nil {

@@ -75,6 +75,12 @@ func validateDeployment(c *Call, d, _ Doc) error {
 	if err := checkTenant(str(project.doc, "TenantedDeploymentMode"), project.doc, tenant, env); err != nil {
 		return err
 	}
+	// However the deployment is asked for (POST /deployments, the v1
+	// commands), the caller needs DeploymentCreate for this project,
+	// environment and tenant.
+	if err := s.require(c, "DeploymentCreate", c.SpaceID, executionScope(project.doc, env, tenant)); err != nil {
+		return err
+	}
 	if err := s.checkProgression(c.SpaceID, rel.doc, project.doc, env, tenant); err != nil {
 		return err
 	}
@@ -146,7 +152,7 @@ func deploymentCommand(c *Call, tenanted bool) (any, error) {
 			return nil, badRequest("Please provide at least one tenant in tenants or tenantTags.")
 		}
 	}
-	out, err := s.startPerTarget(c, deploymentsKind, Doc{"ReleaseId": rel.doc["Id"]}, body, envNames, tenants, "DeploymentId")
+	out, err := s.startPerTarget(c, deploymentsKind, project.doc, Doc{"ReleaseId": rel.doc["Id"]}, body, envNames, tenants, "DeploymentId")
 	if err != nil {
 		return nil, err
 	}

@@ -122,6 +122,13 @@ func validateRelease(c *Call, d, old Doc) error {
 	if project == nil {
 		return badRequest(fmt.Sprintf("The project '%s' does not exist.", str(d, "ProjectId")))
 	}
+	perm := "ReleaseCreate"
+	if old != nil {
+		perm = "ReleaseEdit"
+	}
+	if err := s.require(c, perm, c.SpaceID, resScope{restrictProjects: str(project.doc, "Id"), restrictProjectGroups: str(project.doc, "ProjectGroupId")}); err != nil {
+		return err
+	}
 	version := strings.TrimSpace(str(d, "Version"))
 	if version == "" {
 		return badRequest("Please provide a value for Version.")

@@ -117,6 +117,13 @@ func checkTenant(mode string, project, tenant, env Doc) error {
 	return nil
 }
 
+// executionScope is what a deployment or runbook run is about, for
+// permission restrictions: no tenant is a value of its own.
+func executionScope(project, env, tenant Doc) resScope {
+	return resScope{restrictProjects: str(project, "Id"), restrictProjectGroups: str(project, "ProjectGroupId"),
+		restrictEnvironments: str(env, "Id"), restrictTenants: str(tenant, "Id")}
+}
+
 // executionTargets resolves the environment and tenant of a run or deployment body.
 func (s *Server) executionTargets(c *Call, d Doc) (env, tenant Doc, err error) {
 	e := s.st.get(environmentsKind.Name, c.SpaceID, str(d, "EnvironmentId"))
@@ -163,6 +170,9 @@ func validateRunbookRun(c *Call, d, _ Doc) error {
 		return badRequest(fmt.Sprintf("The runbook '%s' cannot run in the environment '%s'.", str(rb.doc, "Name"), str(env, "Name")))
 	}
 	if err := checkTenant(str(rb.doc, "MultiTenancyMode"), project.doc, tenant, env); err != nil {
+		return err
+	}
+	if err := s.require(c, "RunbookRunCreate", c.SpaceID, executionScope(project.doc, env, tenant)); err != nil {
 		return err
 	}
 	d["RunbookSnapshotId"] = snap.doc["Id"]
@@ -270,13 +280,31 @@ func commandProject(c *Call) (body Doc, project *record, err error) {
 // commands: one document of k (base plus the environment, tenant and
 // prompted values) per environment name and tenant (nil: untenanted). It
 // answers with {idName: the document's Id, "ServerTaskId": its task} each.
-func (s *Server) startPerTarget(c *Call, k *Kind, base, body Doc, envNames []string, tenants []Doc, idName string) ([]any, error) {
+func (s *Server) startPerTarget(c *Call, k *Kind, project, base, body Doc, envNames []string, tenants []Doc, idName string) ([]any, error) {
 	out := []any{}
+	var envs []*record
 	for _, name := range envNames {
 		env := s.resolve(c, environmentsKind, name, nil)
 		if env == nil {
 			return nil, badRequest(fmt.Sprintf("The environment '%s' does not exist.", name))
 		}
+		envs = append(envs, env)
+	}
+	// Every target is allowed or nothing starts: the real server refuses a
+	// multi-tenant deployment that one of its tenants is not allowed for
+	// (OctopusDeploy/Issues #9991).
+	perm := "DeploymentCreate"
+	if k == runbookRunsKind {
+		perm = "RunbookRunCreate"
+	}
+	for _, env := range envs {
+		for _, t := range tenants {
+			if err := s.require(c, perm, c.SpaceID, executionScope(project, env.doc, t)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, env := range envs {
 		for _, t := range tenants {
 			d := cloneDoc(base)
 			d["EnvironmentId"] = env.doc["Id"]
@@ -363,7 +391,7 @@ func runbookRunCommand(c *Call) (any, error) {
 	if len(tenants) == 0 {
 		tenants = []Doc{nil}
 	}
-	out, err := s.startPerTarget(c, runbookRunsKind, Doc{"RunbookId": rb.doc["Id"], "RunbookSnapshotId": snapID}, body, envNames, tenants, "RunbookRunId")
+	out, err := s.startPerTarget(c, runbookRunsKind, project.doc, Doc{"RunbookId": rb.doc["Id"], "RunbookSnapshotId": snapID}, body, envNames, tenants, "RunbookRunId")
 	if err != nil {
 		return nil, err
 	}
