@@ -78,8 +78,7 @@ MachineDelete`)
 	return m
 }()
 
-// restriction narrows one grant; empty lists restrict nothing. IDs are
-// lower-cased.
+// restriction narrows one grant; empty lists restrict nothing.
 type restriction struct {
 	projects, projectGroups, environments, tenants []string
 }
@@ -136,13 +135,6 @@ func (s *Server) grantsOf(userID string) grants {
 		g.admin = true
 		return g
 	}
-	lower := func(l []string) []string {
-		out := make([]string, len(l))
-		for i, x := range l {
-			out[i] = strings.ToLower(x)
-		}
-		return out
-	}
 	for _, r := range s.st.all(scopedUserRolesKind.Name) {
 		if !teams[strings.ToLower(str(r.doc, "TeamId"))] {
 			continue
@@ -159,8 +151,8 @@ func (s *Server) grantsOf(userID string) grants {
 			continue
 		}
 		gr := grant{roleID: str(role.doc, "Id"), teamID: str(r.doc, "TeamId"), perms: map[string]bool{}, r: restriction{
-			projects: lower(strs(r.doc, "ProjectIds")), projectGroups: lower(strs(r.doc, "ProjectGroupIds")),
-			environments: lower(strs(r.doc, "EnvironmentIds")), tenants: lower(strs(r.doc, "TenantIds")),
+			projects: strs(r.doc, "ProjectIds"), projectGroups: strs(r.doc, "ProjectGroupIds"),
+			environments: strs(r.doc, "EnvironmentIds"), tenants: strs(r.doc, "TenantIds"),
 		}}
 		for _, p := range strs(role.doc, "GrantedSpacePermissions") {
 			gr.perms[p] = true
@@ -207,8 +199,8 @@ func (gr grant) allows(perm string, sc resScope) bool {
 	// when it or its group is listed.
 	if supported[restrictProjects] && (len(gr.r.projects) > 0 || len(gr.r.projectGroups) > 0) {
 		if p, ok := sc[restrictProjects]; ok {
-			inGroup := len(gr.r.projectGroups) > 0 && containsLower(gr.r.projectGroups, sc[restrictProjectGroups])
-			inProjects := len(gr.r.projects) > 0 && containsLower(gr.r.projects, p)
+			inGroup := len(gr.r.projectGroups) > 0 && containsFold(gr.r.projectGroups, sc[restrictProjectGroups])
+			inProjects := len(gr.r.projects) > 0 && containsFold(gr.r.projects, p)
 			if !inGroup && !inProjects {
 				return false
 			}
@@ -216,7 +208,7 @@ func (gr grant) allows(perm string, sc resScope) bool {
 	}
 	if supported[restrictProjectGroups] && len(gr.r.projectGroups) > 0 {
 		if _, isProject := sc[restrictProjects]; !isProject {
-			if pg, ok := sc[restrictProjectGroups]; ok && !containsLower(gr.r.projectGroups, pg) {
+			if pg, ok := sc[restrictProjectGroups]; ok && !containsFold(gr.r.projectGroups, pg) {
 				return false
 			}
 		}
@@ -228,21 +220,11 @@ func (gr grant) allows(perm string, sc resScope) bool {
 		if !supported[dim.name] || len(dim.ids) == 0 {
 			continue
 		}
-		if v, ok := sc[dim.name]; ok && !containsLower(dim.ids, v) {
+		if v, ok := sc[dim.name]; ok && !containsFold(dim.ids, v) {
 			return false
 		}
 	}
 	return true
-}
-
-func containsLower(lowered []string, s string) bool {
-	s = strings.ToLower(s)
-	for _, x := range lowered {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // permitted reports whether the caller holds perm in space for sc.
