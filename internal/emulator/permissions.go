@@ -465,7 +465,7 @@ func (s *Server) bodyScope(c *Call, space string) resScope {
 // kindBySegment finds the kind served at a URL segment.
 func kindBySegment(seg string) *Kind {
 	for _, k := range kindsOrder {
-		if strings.EqualFold(k.Segment, seg) && !k.NoRoutes {
+		if strings.EqualFold(k.Segment, seg) {
 			return k
 		}
 	}
