@@ -331,40 +331,43 @@ func (s *Server) visible(c *Call, k *Kind, rec *record) bool {
 // permissions for viewing, creating, editing and deleting it. "" needs no
 // particular permission beyond a role in the space.
 var segmentPermissions = map[string][4]string{
-	"projects":            {"ProjectView", "ProjectCreate", "ProjectEdit", "ProjectDelete"},
-	"channels":            {"ProjectView", "ProjectEdit", "ProjectEdit", "ProjectEdit"},
-	"deploymentprocesses": {"ProcessView", "ProcessEdit", "ProcessEdit", "ProcessEdit"},
-	"runbookprocesses":    {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
-	"runbooks":            {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
-	"runbooksnapshots":    {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
-	"runbookruns":         {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
-	"runbook-runs":        {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
-	"releases":            {"ReleaseView", "ReleaseCreate", "ReleaseEdit", "ReleaseDelete"},
-	"deployments":         {"DeploymentView", "DeploymentCreate", "DeploymentCreate", "DeploymentDelete"},
-	"tasks":               {"TaskView", "TaskCreate", "TaskEdit", "TaskEdit"},
-	"cancel":              {"TaskView", "TaskCancel", "TaskCancel", "TaskCancel"},
-	"variables":           {"VariableView", "VariableEdit", "VariableEdit", "VariableEdit"},
-	"libraryvariablesets": {"LibraryVariableSetView", "LibraryVariableSetCreate", "LibraryVariableSetEdit", "LibraryVariableSetDelete"},
-	"environments":        {"EnvironmentView", "EnvironmentCreate", "EnvironmentEdit", "EnvironmentDelete"},
-	"lifecycles":          {"LifecycleView", "LifecycleCreate", "LifecycleEdit", "LifecycleDelete"},
-	"projectgroups":       {"ProjectGroupView", "ProjectGroupCreate", "ProjectGroupEdit", "ProjectGroupDelete"},
-	"tenants":             {"TenantView", "TenantCreate", "TenantEdit", "TenantDelete"},
-	"tenantvariables":     {"TenantView", "TenantEdit", "TenantEdit", "TenantEdit"},
-	"tagsets":             {"", "TagSetCreate", "TagSetEdit", "TagSetDelete"},
-	"feeds":               {"FeedView", "FeedEdit", "FeedEdit", "FeedEdit"},
-	"packages":            {"FeedView", "BuiltInFeedPush", "BuiltInFeedPush", "BuiltInFeedAdminister"},
-	"actiontemplates":     {"ActionTemplateView", "ActionTemplateCreate", "ActionTemplateEdit", "ActionTemplateDelete"},
-	"workerpools":         {"WorkerView", "WorkerEdit", "WorkerEdit", "WorkerEdit"},
-	"teams":               {"TeamView", "TeamCreate", "TeamEdit", "TeamDelete"},
-	"scopeduserroles":     {"TeamView", "TeamEdit", "TeamEdit", "TeamEdit"},
-	"events":              {"EventView", "EventView", "EventView", "EventView"},
-	"subscriptions":       {"SubscriptionView", "SubscriptionCreate", "SubscriptionEdit", "SubscriptionDelete"},
-	"dashboard":           {"ProjectView", "", "", ""},
-	"interruptions":       {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
-	"submit":              {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
-	"responsible":         {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
-	"artifacts":           {"ArtifactView", "ArtifactCreate", "ArtifactEdit", "ArtifactDelete"},
-	"teammembership":      {"TeamView", "TeamView", "TeamView", "TeamView"},
+	"projects":               {"ProjectView", "ProjectCreate", "ProjectEdit", "ProjectDelete"},
+	"channels":               {"ProjectView", "ProjectEdit", "ProjectEdit", "ProjectEdit"},
+	"deploymentprocesses":    {"ProcessView", "ProcessEdit", "ProcessEdit", "ProcessEdit"},
+	"runbookprocesses":       {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
+	"runbooks":               {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
+	"runbooksnapshots":       {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
+	"runbookruns":            {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
+	"runbook-runs":           {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
+	"releases":               {"ReleaseView", "ReleaseCreate", "ReleaseEdit", "ReleaseDelete"},
+	"deployments":            {"DeploymentView", "DeploymentCreate", "DeploymentCreate", "DeploymentDelete"},
+	"tasks":                  {"TaskView", "TaskCreate", "TaskEdit", "TaskEdit"},
+	"cancel":                 {"TaskView", "TaskCancel", "TaskCancel", "TaskCancel"},
+	"variables":              {"VariableView", "VariableEdit", "VariableEdit", "VariableEdit"},
+	"libraryvariablesets":    {"LibraryVariableSetView", "LibraryVariableSetCreate", "LibraryVariableSetEdit", "LibraryVariableSetDelete"},
+	"environments":           {"EnvironmentView", "EnvironmentCreate", "EnvironmentEdit", "EnvironmentDelete"},
+	"lifecycles":             {"LifecycleView", "LifecycleCreate", "LifecycleEdit", "LifecycleDelete"},
+	"projectgroups":          {"ProjectGroupView", "ProjectGroupCreate", "ProjectGroupEdit", "ProjectGroupDelete"},
+	"tenants":                {"TenantView", "TenantCreate", "TenantEdit", "TenantDelete"},
+	"tenantvariables":        {"TenantView", "TenantEdit", "TenantEdit", "TenantEdit"},
+	"tagsets":                {"", "TagSetCreate", "TagSetEdit", "TagSetDelete"},
+	"feeds":                  {"FeedView", "FeedEdit", "FeedEdit", "FeedEdit"},
+	"packages":               {"FeedView", "BuiltInFeedPush", "BuiltInFeedPush", "BuiltInFeedAdminister"},
+	"actiontemplates":        {"ActionTemplateView", "ActionTemplateCreate", "ActionTemplateEdit", "ActionTemplateDelete"},
+	"workerpools":            {"WorkerView", "WorkerEdit", "WorkerEdit", "WorkerEdit"},
+	"teams":                  {"TeamView", "TeamCreate", "TeamEdit", "TeamDelete"},
+	"scopeduserroles":        {"TeamView", "TeamEdit", "TeamEdit", "TeamEdit"},
+	"events":                 {"EventView", "EventView", "EventView", "EventView"},
+	"subscriptions":          {"SubscriptionView", "SubscriptionCreate", "SubscriptionEdit", "SubscriptionDelete"},
+	"dashboard":              {"ProjectView", "", "", ""},
+	"interruptions":          {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
+	"submit":                 {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
+	"responsible":            {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
+	"artifacts":              {"ArtifactView", "ArtifactCreate", "ArtifactEdit", "ArtifactDelete"},
+	"teammembership":         {"TeamView", "TeamView", "TeamView", "TeamView"},
+	"progression":            {"ProjectView", "", "", ""},
+	"template":               {"DeploymentView", "", "", ""},
+	"dashboardconfiguration": {"ProjectView", "", "", ""},
 }
 
 // requiredPermission is the permission a space route needs ("" when a role
@@ -404,6 +407,9 @@ func (s *Server) requestScope(c *Call, space, pattern string) resScope {
 			continue
 		}
 		k := kindBySegment(segs[i-1])
+		if p == "{projectId}" {
+			k = projectsKind // projects/{projectId}/..., progression/{projectId}
+		}
 		if k == nil {
 			continue
 		}

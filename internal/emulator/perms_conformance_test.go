@@ -90,6 +90,22 @@ func init() {
 		sample{kind: "Interruptions", definition: "InterruptionResource", get: func(t *testing.T, s *Server, f *fixture) any {
 			return pendingManualIntervention(t, s, f)
 		}},
+		sample{definition: "DeploymentTemplateResource", items: map[string]string{"TenantPromotions": "DeploymentPromotionTenant"},
+			get: func(t *testing.T, s *Server, f *fixture) any {
+				f.tenant(t, s)
+				f.processWithStep(t, s)
+				rel := post(t, s, sp+"/releases", map[string]any{"ProjectId": f.project(t, s), "Version": "9.2.0"})
+				return get(t, s, sp+"/releases/"+field(rel, "Id")+"/deployments/template")
+			}},
+		sample{definition: "ProgressionResource", items: map[string]string{"Releases": "ReleaseProgressionResource", "Environments": "ReferenceDataItem"},
+			get: func(t *testing.T, s *Server, f *fixture) any {
+				f.processWithStep(t, s)
+				post(t, s, sp+"/releases", map[string]any{"ProjectId": f.project(t, s), "Version": "9.3.0"})
+				return get(t, s, sp+"/progression/"+f.project(t, s))
+			}},
+		sample{definition: "DashboardConfigurationResource", get: func(t *testing.T, s *Server, f *fixture) any {
+			return conformanceCall(t, s, http.MethodPut, sp+"/dashboardconfiguration", map[string]any{"IncludedProjectIds": []string{f.project(t, s)}}, http.StatusOK)
+		}},
 		sample{definition: "PermissionDescription", get: func(t *testing.T, s *Server, f *fixture) any {
 			all, _ := conformanceCall(t, s, http.MethodGet, "/api/permissions/all", nil, http.StatusOK).(map[string]any)
 			if len(all) != len(permissionNames) {

@@ -3,6 +3,7 @@ package emulator
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -356,7 +357,7 @@ func projectLinks(d Doc, self string) map[string]string {
 		"RunbookSnapshots":   base + "/runbookSnapshots{/name}{?skip,take,searchByName}",
 		"Triggers":           base + "/triggers{?skip,take,partialName,triggerActionType,triggerActionCategory,runbooks}",
 		"Summary":            base + "/summary",
-		"Progression":        base + "/progression",
+		"Progression":        "/api/" + str(d, "SpaceId") + "/progression/" + url.PathEscape(str(d, "Id")), // progression/{projectId} in the swagger
 		"DeploymentSettings": base + "/deploymentsettings",
 		"Metadata":           base + "/metadata",
 	}

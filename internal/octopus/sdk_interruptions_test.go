@@ -21,6 +21,7 @@ import (
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/environments"
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/interruptions"
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/releases"
+	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/tasks"
 
 	"github.com/octofleet/octofleet/internal/emulator"
 	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
@@ -105,6 +106,9 @@ if [ -e "`+marker+`" ]; then exit 5; fi`)...)
 	}
 	if !strings.Contains(emulatortest.Body(t, emu, "/api/"+tasksSpace+"/interruptions/"+in.GetID()), "Check Production for Acme") {
 		t.Error("the instructions are not substituted")
+	}
+	if held, err := c.Tasks.Get(tasks.TasksQuery{HasPendingInterruptions: true}); err != nil || len(held.Items) != 1 || held.Items[0].ID != taskID {
+		t.Errorf("tasks with pending interruptions: %v %v", held, err)
 	}
 	var task map[string]any
 	emulatortest.Call(t, emu, http.MethodGet, "/api/tasks/"+taskID, nil, &task)
