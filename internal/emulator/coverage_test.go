@@ -93,7 +93,6 @@ func swaggerGets(t *testing.T) map[string]swaggerGet {
 	return out
 }
 
-
 // idFree reports whether a swagger path needs no parameter but the space.
 func idFree(p string) bool {
 	return !regexp.MustCompile(`\{`).MatchString(strings.ReplaceAll(p, "{spaceId}", ""))
