@@ -35,7 +35,9 @@ func TestConvergeAdoptsWhatAnotherRunCreated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sp struct{ ID string `json:"Id"` }
+	var sp struct {
+		ID string `json:"Id"`
+	}
 	emulatortest.Call(t, emu, http.MethodPost, "/api/spaces", map[string]any{"Name": "Race 2", "Description": "theirs", "SpaceManagersTeams": []string{"teams-administrators"}}, &sp)
 	emulatortest.Call(t, emu, http.MethodPost, "/api/"+sp.ID+"/environments", map[string]any{"Name": "Prod", "Description": "theirs"}, nil)
 
