@@ -486,7 +486,7 @@ func applyIfChanged(ctx context.Context, oct Octopus, st Step) (Outputs, error) 
 	if plan.Empty() {
 		return outputs, nil
 	}
-	applied, err := st.Apply(ctx, oct, plan)
+	_, applied, err := Converge(ctx, oct, st, plan)
 	for k, v := range applied {
 		outputs[k] = v
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime"
 
 	"github.com/octofleet/octofleet/runbooks"
 	"github.com/octofleet/octofleet/steps"
@@ -17,10 +19,26 @@ type installCmd struct {
 	Environments  []string `name:"environment" sep:"none" default:"Production" help:"Environment the management space must have and the runbooks run in; repeatable." placeholder:"NAME"`
 	HubAPIKey     string   `name:"hub-api-key" env:"OCTOFLEET_HUB_API_KEY" help:"API key the runbooks use on this instance, kept as the project's sensitive variable (default: --api-key; never printed)." placeholder:"KEY"`
 	RotateSecrets bool     `help:"Write the hub API key even where the project already has one."`
-	Package       string   `help:"Package file to upload (octofleet.<version>.tar.gz from build.sh). Default: one built from this binary." type:"existingfile" placeholder:"FILE"`
+	Package       string   `help:"Package to upload: a file (octofleet.<version>.tar.gz from build.sh, holding a binary per worker OS/architecture), or a folder of octofleet_<os>_<arch> binaries (dist/). Default: one built from this binary and the binaries beside it." type:"path" placeholder:"FILE|DIR"`
 	NoPackage     bool     `help:"Upload no package (the feed has one already)."`
 	DryRun        bool     `help:"Print the plan; write nothing."`
 	ExitCode      bool     `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
+
+	pkg *steps.PackageFile // read or built by Validate
+}
+
+// Validate reads (or builds) the package, so a bad --package exits 80
+// before any request.
+func (c *installCmd) Validate() error {
+	if c.NoPackage {
+		return nil
+	}
+	pkg, err := octofleetPackage(c.Package, "")
+	if err != nil {
+		return &steps.InputError{Field: "--package", Err: err}
+	}
+	c.pkg = pkg
+	return nil
 }
 
 // Help is the long help of install.
@@ -46,11 +64,7 @@ func (c *installCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog
 		return fmt.Errorf("install: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	pkg, err := c.packageFile()
-	if err != nil {
-		return err
-	}
-	bundle, err := runbooks.Bundle(dir, pkg)
+	bundle, err := runbooks.Bundle(dir, c.pkg)
 	if err != nil {
 		return fmt.Errorf("install: %w", err)
 	}
@@ -62,21 +76,32 @@ func (c *installCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog
 	return runStep(ctx, w, g, oct, step, c.DryRun, c.ExitCode)
 }
 
-// packageFile reads --package, or builds the package from the running binary.
-func (c *installCmd) packageFile() (*steps.PackageFile, error) {
-	if c.NoPackage {
-		return nil, nil
-	}
-	return octofleetPackage(c.Package, "")
-}
-
 // octofleetPackage reads the package file at path (octofleet.<version>.tar.gz
-// from build.sh), or, when path is empty, builds the package from the
-// running binary, as version (default: the binary's version). install and
-// create-facade-project upload it.
+// from build.sh), or builds the package from the binaries
+// octofleet_<os>_<arch>[.exe] in path when it is a folder (build.sh's
+// dist/), or, when path is empty, from the running binary and any such
+// binaries beside it, as version (default: the binary's version). install
+// and create-facade-project upload it.
 func octofleetPackage(path, version string) (*steps.PackageFile, error) {
+	if version == "" {
+		version = resolveVersion()
+	}
 	if path != "" {
-		return runbooks.ReadPackage(path)
+		fi, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("read package: %w", err)
+		}
+		if !fi.IsDir() {
+			return runbooks.ReadPackage(path)
+		}
+		bins, err := runbooks.BinariesIn(path)
+		if err != nil {
+			return nil, fmt.Errorf("read package binaries: %w", err)
+		}
+		if len(bins) == 0 {
+			return nil, fmt.Errorf("%s holds no binaries named %s (build.sh builds them into dist/)", path, runbooks.BinaryName("<os>/<arch>"))
+		}
+		return runbooks.PackageBinaries(bins, version)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -86,10 +111,17 @@ func octofleetPackage(path, version string) (*steps.PackageFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read this binary to package it: %w", err)
 	}
-	if version == "" {
-		version = resolveVersion()
+	bins := map[string][]byte{runtime.GOOS + "/" + runtime.GOARCH: bin}
+	// Run from dist/, the binaries build.sh built for the other workers go
+	// into the package too.
+	if beside, err := runbooks.BinariesIn(filepath.Dir(exe)); err == nil {
+		for t, b := range beside {
+			if _, ok := bins[t]; !ok {
+				bins[t] = b
+			}
+		}
 	}
-	return runbooks.Package(bin, version)
+	return runbooks.PackageBinaries(bins, version)
 }
 
 // runStep plans, prints and (unless dryRun) applies a step that has no
