@@ -22,6 +22,7 @@ func init() {
 		Segment:       "deployments",
 		Scope:         SpaceScoped,
 		ItemType:      "Deployment",
+		NameField:     "Name", // partialName and name filter on it
 		NoUpdate:      true,
 		TemplateQuery: "{?skip,take,ids,projects,environments,tenants,channels,taskState,partialName}",
 		Defaults: func(c *Call, d Doc) error {

@@ -110,6 +110,17 @@ func TestLifecyclePhaseOrder(t *testing.T) {
 		devDeps[0].(map[string]any)["State"] != "Success" || devDeps[1].(map[string]any)["State"] != "Failed" {
 		t.Errorf("Dev deployments %v", devDeps)
 	}
+	lp := must(t, do(t, s, "GET", w.sp+"/releases/"+rel+"/progression", nil), 200).Body
+	var progress []string
+	for _, x := range toAnyList(lp["Phases"]) {
+		progress = append(progress, str(x.(map[string]any), "Name")+":"+str(x.(map[string]any), "Progress"))
+	}
+	if got := strings.Join(progress, " "); got != "Dev:Complete Test:Pending Production:Current" {
+		t.Errorf("phases %s", got)
+	}
+	if devPhase := toAnyList(lp["Phases"])[0].(map[string]any); len(toAnyList(devPhase["Deployments"])) != 2 {
+		t.Errorf("Dev phase deployments %v", devPhase["Deployments"])
+	}
 	prod := must(t, deploy(t, s, w, rel, envs["Production"], ""), 201).Body
 	finished(t, s, str(prod, "TaskId"))
 

@@ -407,8 +407,11 @@ func (s *Server) requestScope(c *Call, space, pattern string) resScope {
 			continue
 		}
 		k := kindBySegment(segs[i-1])
-		if p == "{projectId}" {
+		switch p {
+		case "{projectId}":
 			k = projectsKind // projects/{projectId}/..., progression/{projectId}
+		case "{releaseId}":
+			k = releasesKind
 		}
 		if k == nil {
 			continue

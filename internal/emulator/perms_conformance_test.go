@@ -103,6 +103,12 @@ func init() {
 				post(t, s, sp+"/releases", map[string]any{"ProjectId": f.project(t, s), "Version": "9.3.0"})
 				return get(t, s, sp+"/progression/"+f.project(t, s))
 			}},
+		sample{definition: "LifecycleProgressionResource", items: map[string]string{"Phases": "PhaseProgressionResource"},
+			get: func(t *testing.T, s *Server, f *fixture) any {
+				f.processWithStep(t, s)
+				rel := post(t, s, sp+"/releases", map[string]any{"ProjectId": f.project(t, s), "Version": "9.4.0"})
+				return get(t, s, sp+"/releases/"+field(rel, "Id")+"/progression")
+			}},
 		sample{definition: "DashboardConfigurationResource", get: func(t *testing.T, s *Server, f *fixture) any {
 			return conformanceCall(t, s, http.MethodPut, sp+"/dashboardconfiguration", map[string]any{"IncludedProjectIds": []string{f.project(t, s)}}, http.StatusOK)
 		}},

@@ -11,7 +11,11 @@ import (
 //   - GET releases/{id}/deployments/template (DeploymentTemplateResource):
 //     PromoteTo, the environments an untenanted deployment of the release
 //     may go to now, and TenantPromotions, the same per connected tenant;
-//   - GET progression/{projectId} (ProgressionResource): the project's
+//   - GET releases/{releaseId}/progression (LifecycleProgressionResource):
+//     the release's phases, Complete, Current or Pending, with their
+//     deployments, and NextDeployments;
+//   - GET progression/{projectId} and projects/{projectId}/progression
+//     (ProgressionResource): the project's
 //     lifecycle environments and its latest releases with their
 //     deployments per environment and NextDeployments;
 //   - GET/PUT dashboardconfiguration (DashboardConfigurationResource): the
@@ -20,6 +24,8 @@ import (
 func init() {
 	addRoute(http.MethodGet, "releases/{id}/deployments/template", RouteSpace, deploymentTemplate)
 	addRoute(http.MethodGet, "progression/{projectId}", RouteSpace, projectProgression)
+	addRoute(http.MethodGet, "projects/{projectId}/progression", RouteSpace, projectProgression)
+	addRoute(http.MethodGet, "releases/{releaseId}/progression", RouteSpace, releaseProgression)
 	addRoute(http.MethodGet, "dashboardconfiguration", RouteSpace, func(c *Call) (any, error) { return c.srv.dashboardConfiguration(c), nil })
 	addRoute(http.MethodPut, "dashboardconfiguration", RouteSpace, putDashboardConfiguration)
 }
@@ -253,4 +259,92 @@ func putDashboardConfiguration(c *Call) (any, error) {
 	c.srv.st.put(dashboardConfigsTable, &record{space: c.SpaceID, doc: d})
 	c.Changed()
 	return c.srv.dashboardConfiguration(c), nil
+}
+
+func releaseProgression(c *Call) (any, error) {
+	s := c.srv
+	space := c.SpaceID
+	rel, err := s.find(c, releasesKind, c.Param("releaseId"))
+	if err != nil {
+		return nil, err
+	}
+	project := s.st.get(projectsKind.Name, space, str(rel.doc, "ProjectId"))
+	if project == nil {
+		return nil, notFound(str(rel.doc, "ProjectId"))
+	}
+	lc := s.releaseLifecycle(space, rel.doc)
+	if lc == nil {
+		return nil, notFound(str(project.doc, "LifecycleId"))
+	}
+	done := s.deployedTo(space, str(rel.doc, "Id"), "", true)
+	var deps []Doc
+	for _, d := range s.st.all(deploymentsKind.Name) {
+		if strings.EqualFold(str(d.doc, "ReleaseId"), str(rel.doc, "Id")) && s.permitted(c, "DeploymentView", space, s.scopeOf(space, deploymentsKind, d.doc)) {
+			deps = append(deps, d.doc)
+		}
+	}
+	sort.SliceStable(deps, func(i, j int) bool { return newestFirst(deps[i], deps[j]) })
+	phases := []any{}
+	current, minimum := -1, 0
+	for i, p := range s.lifecyclePhases(space, lc) {
+		have := 0
+		for _, e := range p.envs {
+			if done[strings.ToLower(e)] {
+				have++
+			}
+		}
+		need := len(p.envs)
+		if p.minimum > 0 && p.minimum < need {
+			need = p.minimum
+		}
+		progress := "Pending"
+		switch {
+		case need > 0 && have >= need || p.optional && have > 0:
+			progress = "Complete"
+		case current < 0 && !p.optional:
+			progress, current, minimum = "Current", i, need-have
+		}
+		phaseDeps := []any{}
+		for _, d := range deps {
+			if containsFold(p.envs, str(d, "EnvironmentId")) {
+				var task any
+				if t := s.st.get(tasksKind.Name, "", str(d, "TaskId")); t != nil {
+					task = s.present(tasksKind, t)
+				}
+				phaseDeps = append(phaseDeps, Doc{"Deployment": s.present(deploymentsKind, s.st.get(deploymentsKind.Name, space, str(d, "Id"))), "Task": task})
+			}
+		}
+		var auto, optional []string
+		if explicit := toList(lc["Phases"]); i < len(explicit) {
+			ph, _ := explicit[i].(map[string]any)
+			auto, optional = strs(ph, "AutomaticDeploymentTargets"), strs(ph, "OptionalDeploymentTargets")
+		} else {
+			optional = p.envs // a generated phase: its one environment
+		}
+		id := "phase-" + strings.ToLower(p.name)
+		if explicit := toList(lc["Phases"]); i < len(explicit) {
+			id = str(explicit[i].(map[string]any), "Id")
+		}
+		phases = append(phases, Doc{"Id": id, "Name": p.name, "Progress": progress, "Blocked": false,
+			"AutomaticDeploymentTargets": anySlice(orEmpty(auto)), "OptionalDeploymentTargets": anySlice(orEmpty(optional)),
+			"IsOptionalPhase": p.optional, "IsPriorityPhase": false, "MinimumEnvironmentsBeforePromotion": p.minimum,
+			"Deployments": phaseDeps})
+	}
+	next := []any{}
+	if !strings.EqualFold(str(project.doc, "TenantedDeploymentMode"), "Tenanted") {
+		for _, e := range s.promotable(space, rel.doc, project.doc, nil) {
+			if !done[strings.ToLower(str(e, "Id"))] {
+				next = append(next, e["Id"])
+			}
+		}
+	}
+	return Doc{
+		"Id":                             "progression-" + str(rel.doc, "Id"),
+		"Phases":                         phases,
+		"NextDeployments":                next,
+		"NextDeploymentsMinimumRequired": max(minimum, 0),
+		"LastModifiedBy":                 nil,
+		"LastModifiedOn":                 nil,
+		"Links":                          map[string]any{"Self": selfLink(releasesKind, rel.doc) + "/progression"},
+	}, nil
 }

@@ -3,7 +3,6 @@ package emulator
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -357,7 +356,7 @@ func projectLinks(d Doc, self string) map[string]string {
 		"RunbookSnapshots":   base + "/runbookSnapshots{/name}{?skip,take,searchByName}",
 		"Triggers":           base + "/triggers{?skip,take,partialName,triggerActionType,triggerActionCategory,runbooks}",
 		"Summary":            base + "/summary",
-		"Progression":        "/api/" + str(d, "SpaceId") + "/progression/" + url.PathEscape(str(d, "Id")), // progression/{projectId} in the swagger
+		"Progression":        base + "/progression",
 		"DeploymentSettings": base + "/deploymentsettings",
 		"Metadata":           base + "/metadata",
 	}

@@ -23,6 +23,7 @@ func init() {
 		Segment:       "runbookRuns",
 		Scope:         SpaceScoped,
 		ItemType:      "RunbookRun",
+		NameField:     "Name", // partialName and name filter on it
 		NoUpdate:      true,
 		TemplateQuery: "{?skip,take,ids,projects,environments,tenants,runbooks,taskState,partialName}",
 		Defaults:      executionDefaults,
