@@ -40,6 +40,11 @@ func (e *ValidationError) Error() string {
 // ExitCode makes kong exit 80 (bad usage or input).
 func (e *ValidationError) ExitCode() int { return 80 }
 
+// documents are schemas of files that are not a step's input (the fleet
+// file): Decode validates them, but they are no step and get no step
+// template.
+var documents = map[string]bool{"fleet": true}
+
 // Names returns the step names that have an embedded schema, sorted.
 func Names() []string {
 	entries, err := fs.Glob(files, "*"+suffix)
@@ -48,7 +53,9 @@ func Names() []string {
 	}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(e, suffix))
+		if n := strings.TrimSuffix(e, suffix); !documents[n] {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	return names
