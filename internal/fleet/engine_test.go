@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/octofleet/octofleet/internal/emulator"
 	"github.com/octofleet/octofleet/internal/fleet"
 	"github.com/octofleet/octofleet/internal/fleet/fleettest"
-	"github.com/octofleet/octofleet/internal/emulator"
 )
 
 func newEngine(t *testing.T, fx *fleettest.Fixture, mut ...func(*fleet.Options)) *fleet.Engine {
