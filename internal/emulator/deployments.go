@@ -22,6 +22,7 @@ func init() {
 		Segment:       "deployments",
 		Scope:         SpaceScoped,
 		ItemType:      "Deployment",
+		NameField:     "Name", // partialName and name filter on it
 		NoUpdate:      true,
 		TemplateQuery: "{?skip,take,ids,projects,environments,tenants,channels,taskState,partialName}",
 		Defaults: func(c *Call, d Doc) error {
@@ -75,6 +76,15 @@ func validateDeployment(c *Call, d, _ Doc) error {
 	if err := checkTenant(str(project.doc, "TenantedDeploymentMode"), project.doc, tenant, env); err != nil {
 		return err
 	}
+	// However the deployment is asked for (POST /deployments, the v1
+	// commands), the caller needs DeploymentCreate for this project,
+	// environment and tenant.
+	if err := s.require(c, "DeploymentCreate", c.SpaceID, executionScope(project.doc, env, tenant)); err != nil {
+		return err
+	}
+	if err := s.checkProgression(c.SpaceID, rel.doc, project.doc, env, tenant); err != nil {
+		return err
+	}
 	d["ReleaseId"] = rel.doc["Id"]
 	d["ProjectId"] = project.doc["Id"]
 	d["ChannelId"] = rel.doc["ChannelId"]
@@ -96,16 +106,17 @@ func deploymentCreated(c *Call, d Doc) error {
 	channel := s.docCopy(channelsKind, c.SpaceID, str(rel, "ChannelId"))
 	desc := fmt.Sprintf("Deploy %s release %s to %s", str(project, "Name"), str(rel, "Version"), str(env, "Name"))
 	return s.queueExecution(c, d, "Deploy", desc, "DeploymentId", planInput{
-		what:         "deployment",
-		project:      project,
-		process:      s.frozen(c.SpaceID, str(rel, "ProjectDeploymentProcessSnapshotId")),
-		variableSets: s.frozenVariableSets(c.SpaceID, rel, "ProjectVariableSetSnapshotId"),
-		environment:  env,
-		tenant:       tenant,
-		channelID:    str(rel, "ChannelId"),
-		ownerID:      str(project, "Id"),
-		selected:     toList(rel["SelectedPackages"]),
-		prompted:     promptedValues(d),
+		what:          "deployment",
+		project:       project,
+		process:       s.frozen(c.SpaceID, str(rel, "ProjectDeploymentProcessSnapshotId")),
+		variableSets:  s.frozenVariableSets(c.SpaceID, rel, "ProjectVariableSetSnapshotId"),
+		environment:   env,
+		tenant:        tenant,
+		channelID:     str(rel, "ChannelId"),
+		ownerID:       str(project, "Id"),
+		selected:      toList(rel["SelectedPackages"]),
+		prompted:      promptedValues(d),
+		guidedFailure: guidedFailureMode(str(project, "DefaultGuidedFailureMode"), env),
 		system: map[string]string{
 			"Octopus.Deployment.Id":        str(d, "Id"),
 			"Octopus.Deployment.Name":      str(d, "Name"),
@@ -143,7 +154,7 @@ func deploymentCommand(c *Call, tenanted bool) (any, error) {
 			return nil, badRequest("Please provide at least one tenant in tenants or tenantTags.")
 		}
 	}
-	out, err := s.startPerTarget(c, deploymentsKind, Doc{"ReleaseId": rel.doc["Id"]}, body, envNames, tenants, "DeploymentId")
+	out, err := s.startPerTarget(c, deploymentsKind, project.doc, Doc{"ReleaseId": rel.doc["Id"]}, body, envNames, tenants, "DeploymentId")
 	if err != nil {
 		return nil, err
 	}

@@ -12,8 +12,8 @@ import (
 // process and variables (ProjectDeploymentProcessSnapshotId,
 // ProjectVariableSetSnapshotId, LibraryVariableSetSnapshotIds) and the
 // package versions; deployments of the release execute the frozen copies.
-// Versions are unique per project. Lifecycle progression is not enforced:
-// any release can be deployed to any environment.
+// Versions are unique per project. Deployments follow the lifecycle's phase
+// order (lifecycle_progression.go).
 
 var releasesKind *Kind
 
@@ -59,6 +59,7 @@ func init() {
 				"Channel":            linkTo(d, "channels", "ChannelId"),
 				"Deployments":        self + "/deployments{?skip,take}",
 				"DeploymentTemplate": self + "/deployments/template",
+				"Progression":        self + "/progression",
 				"Web":                "/app#/" + str(d, "SpaceId") + "/releases/" + str(d, "Id"),
 			}
 		},
@@ -121,6 +122,13 @@ func validateRelease(c *Call, d, old Doc) error {
 	project := s.st.get(projectsKind.Name, c.SpaceID, str(d, "ProjectId"))
 	if project == nil {
 		return badRequest(fmt.Sprintf("The project '%s' does not exist.", str(d, "ProjectId")))
+	}
+	perm := "ReleaseCreate"
+	if old != nil {
+		perm = "ReleaseEdit"
+	}
+	if err := s.require(c, perm, c.SpaceID, resScope{restrictProjects: str(project.doc, "Id"), restrictProjectGroups: str(project.doc, "ProjectGroupId")}); err != nil {
+		return err
 	}
 	version := strings.TrimSpace(str(d, "Version"))
 	if version == "" {

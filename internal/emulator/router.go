@@ -202,6 +202,8 @@ type Call struct {
 	quiet bool
 	// parent is the call this one was derived from by InSpace.
 	parent *Call
+	// perms caches the caller's permissions for the request (permissions.go).
+	perms *grants
 	// depth counts nested store mutations on the root call: only the
 	// outermost one is audited, side effects (a new space's team, a new
 	// project's deployment process) are not separate events.

@@ -23,6 +23,7 @@ func init() {
 		Segment:       "runbookRuns",
 		Scope:         SpaceScoped,
 		ItemType:      "RunbookRun",
+		NameField:     "Name", // partialName and name filter on it
 		NoUpdate:      true,
 		TemplateQuery: "{?skip,take,ids,projects,environments,tenants,runbooks,taskState,partialName}",
 		Defaults:      executionDefaults,
@@ -117,6 +118,13 @@ func checkTenant(mode string, project, tenant, env Doc) error {
 	return nil
 }
 
+// executionScope is what a deployment or runbook run is about, for
+// permission restrictions: no tenant is a value of its own.
+func executionScope(project, env, tenant Doc) resScope {
+	return resScope{restrictProjects: str(project, "Id"), restrictProjectGroups: str(project, "ProjectGroupId"),
+		restrictEnvironments: str(env, "Id"), restrictTenants: str(tenant, "Id")}
+}
+
 // executionTargets resolves the environment and tenant of a run or deployment body.
 func (s *Server) executionTargets(c *Call, d Doc) (env, tenant Doc, err error) {
 	e := s.st.get(environmentsKind.Name, c.SpaceID, str(d, "EnvironmentId"))
@@ -165,6 +173,9 @@ func validateRunbookRun(c *Call, d, _ Doc) error {
 	if err := checkTenant(str(rb.doc, "MultiTenancyMode"), project.doc, tenant, env); err != nil {
 		return err
 	}
+	if err := s.require(c, "RunbookRunCreate", c.SpaceID, executionScope(project.doc, env, tenant)); err != nil {
+		return err
+	}
 	d["RunbookSnapshotId"] = snap.doc["Id"]
 	d["RunbookId"] = rb.doc["Id"]
 	d["ProjectId"] = project.doc["Id"]
@@ -186,15 +197,16 @@ func runbookRunCreated(c *Call, d Doc) error {
 	}
 	desc := fmt.Sprintf("Run %s in %s", str(rb, "Name"), str(env, "Name"))
 	return s.queueExecution(c, d, "RunbookRun", desc, "RunbookRunId", planInput{
-		what:         "runbook run",
-		project:      project,
-		process:      s.frozen(c.SpaceID, str(snap, "FrozenRunbookProcessId")),
-		variableSets: s.frozenVariableSets(c.SpaceID, snap, "FrozenProjectVariableSetId"),
-		environment:  env,
-		tenant:       tenant,
-		ownerID:      str(rb, "Id"),
-		selected:     toList(snap["SelectedPackages"]),
-		prompted:     promptedValues(d),
+		what:          "runbook run",
+		project:       project,
+		process:       s.frozen(c.SpaceID, str(snap, "FrozenRunbookProcessId")),
+		variableSets:  s.frozenVariableSets(c.SpaceID, snap, "FrozenProjectVariableSetId"),
+		environment:   env,
+		tenant:        tenant,
+		ownerID:       str(rb, "Id"),
+		selected:      toList(snap["SelectedPackages"]),
+		prompted:      promptedValues(d),
+		guidedFailure: guidedFailureMode(str(rb, "DefaultGuidedFailureMode"), env),
 		system: map[string]string{
 			"Octopus.Runbook.Id":           str(rb, "Id"),
 			"Octopus.Runbook.Name":         str(rb, "Name"),
@@ -222,8 +234,29 @@ func (s *Server) queueExecution(c *Call, d Doc, name, desc, argName string, in p
 	d["TaskId"] = taskID
 	d["QueueTime"] = task["QueueTime"]
 	in.system["Octopus.Task.Id"] = taskID
-	s.tasks().enqueue(taskID, desc, s.buildPlan(c, in))
+	plan := s.buildPlan(c, in)
+	plan.space = c.SpaceID
+	plan.related = []string{str(d, "Id"), taskID, str(in.project, "Id"), str(in.environment, "Id")}
+	plan.scope = map[string]any{"ProjectId": str(in.project, "Id"), "EnvironmentId": str(in.environment, "Id"), "TenantId": nil}
+	if in.tenant != nil {
+		plan.related = append(plan.related, str(in.tenant, "Id"))
+		plan.scope["TenantId"] = str(in.tenant, "Id")
+	}
+	plan.guidedFailure = in.guidedFailure || boolean(d, "UseGuidedFailure")
+	s.tasks().enqueue(taskID, desc, plan)
 	return nil
+}
+
+// guidedFailureMode applies a DefaultGuidedFailureMode (On, Off,
+// EnvironmentDefault) to an environment.
+func guidedFailureMode(mode string, env Doc) bool {
+	switch strings.ToLower(mode) {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	return boolean(env, "UseGuidedFailure")
 }
 
 // promptedValues returns the values of prompted variables a body carries:
@@ -270,17 +303,38 @@ func commandProject(c *Call) (body Doc, project *record, err error) {
 // commands: one document of k (base plus the environment, tenant and
 // prompted values) per environment name and tenant (nil: untenanted). It
 // answers with {idName: the document's Id, "ServerTaskId": its task} each.
-func (s *Server) startPerTarget(c *Call, k *Kind, base, body Doc, envNames []string, tenants []Doc, idName string) ([]any, error) {
+func (s *Server) startPerTarget(c *Call, k *Kind, project, base, body Doc, envNames []string, tenants []Doc, idName string) ([]any, error) {
 	out := []any{}
+	var envs []*record
 	for _, name := range envNames {
 		env := s.resolve(c, environmentsKind, name, nil)
 		if env == nil {
 			return nil, badRequest(fmt.Sprintf("The environment '%s' does not exist.", name))
 		}
+		envs = append(envs, env)
+	}
+	// Every target is allowed or nothing starts: the real server refuses a
+	// multi-tenant deployment that one of its tenants is not allowed for
+	// (OctopusDeploy/Issues #9991).
+	perm := "DeploymentCreate"
+	if k == runbookRunsKind {
+		perm = "RunbookRunCreate"
+	}
+	for _, env := range envs {
+		for _, t := range tenants {
+			if err := s.require(c, perm, c.SpaceID, executionScope(project, env.doc, t)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, env := range envs {
 		for _, t := range tenants {
 			d := cloneDoc(base)
 			d["EnvironmentId"] = env.doc["Id"]
 			d["FormValues"] = commandVariables(body)
+			if v, ok := body["useguidedfailure"].(bool); ok {
+				d["UseGuidedFailure"] = v // null means "the default"
+			}
 			if t != nil {
 				d["TenantId"] = t["Id"]
 			}
@@ -363,7 +417,7 @@ func runbookRunCommand(c *Call) (any, error) {
 	if len(tenants) == 0 {
 		tenants = []Doc{nil}
 	}
-	out, err := s.startPerTarget(c, runbookRunsKind, Doc{"RunbookId": rb.doc["Id"], "RunbookSnapshotId": snapID}, body, envNames, tenants, "RunbookRunId")
+	out, err := s.startPerTarget(c, runbookRunsKind, project.doc, Doc{"RunbookId": rb.doc["Id"], "RunbookSnapshotId": snapID}, body, envNames, tenants, "RunbookRunId")
 	if err != nil {
 		return nil, err
 	}

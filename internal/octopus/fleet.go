@@ -43,17 +43,6 @@ func (c *Client) AllTenantVariables(ctx context.Context, spaceID, projectID stri
 	return out, nil
 }
 
-// ServerVersion returns the Version the server's API root claims (GET /api).
-func (c *Client) ServerVersion(ctx context.Context) (string, error) {
-	var root struct {
-		Version string `json:"Version"`
-	}
-	if err := c.getRaw(ctx, "/api", &root); err != nil {
-		return "", fmt.Errorf("read the API root: %w", err)
-	}
-	return root.Version, nil
-}
-
 // RunbookRun is a runbook run as fleet status shows it.
 type RunbookRun struct {
 	ID        string
