@@ -274,3 +274,6 @@ func (e *StepError) Unwrap() error { return e.Err }
 func stepErr(spec StepSpec, err error) error {
 	return &StepError{Runbook: spec.Runbook, Step: spec.Name, Err: err}
 }
+
+// SetPackage sets the package facade projects carry; call it before Run.
+func (e *Engine) SetPackage(p *steps.PackageFile) { e.opts.Package = p }

@@ -36,6 +36,16 @@ var Tenants = []Tenant{
 	{Name: "Contoso", Tag: runbooks.TagFacade, Space: "Contoso"},
 }
 
+// Binary is what the fixture's octofleet package carries as the binary the
+// runbooks' steps run: it fails for tenant Business Unit B, so that runbook
+// runs have a failing tenant, and succeeds for the others.
+const Binary = `#!/bin/sh
+case "$*" in
+*"Business Unit B"*) echo "octofleet: the server refused tenant B's space" >&2; exit 3 ;;
+esac
+echo "octofleet ran: $1"
+`
+
 // Fixture is the hub, the regional instance and the facade package.
 type Fixture struct {
 	Hub, Regional *emulator.Server
@@ -51,7 +61,7 @@ func New(t testing.TB, regional ...func(*emulator.Options)) *Fixture {
 		Hub:      emulatortest.New(t),
 		Regional: emulatortest.New(t, append([]func(*emulator.Options){func(o *emulator.Options) { o.APIKey = RegionalAPIKey }}, regional...)...),
 	}
-	pkg, err := runbooks.Package([]byte("#!/bin/sh\necho octofleet\n"), "1.0.0")
+	pkg, err := runbooks.Package([]byte(Binary), "1.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}
