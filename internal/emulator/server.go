@@ -67,6 +67,8 @@ type Request struct {
 	Route string
 	// Status is the status sent; 0 when the connection was dropped.
 	Status int
+	// At is when the request arrived (for tests of client-side pacing).
+	At time.Time
 
 	accounted bool
 }
@@ -267,7 +269,7 @@ func (s *Server) mutate(fn func(c *Call) error) error {
 // rate limit, injected failures, routing, the handler under the store lock,
 // saving, and finally the answer (or a dropped connection).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := Request{Method: r.Method, Path: r.URL.Path}
+	rec := Request{Method: r.Method, Path: r.URL.Path, At: time.Now()}
 	status := s.serve(w, r, &rec)
 	rec.Status = status
 	if !rec.accounted {
