@@ -28,6 +28,7 @@ func (s CreateSpace) Apply(ctx context.Context, oct Octopus, p Plan) (Outputs, e
 		if err := a.apply(ctx, c); err != nil {
 			return a.outputs(), fmt.Errorf("%s %s %q: %w", c.Action, c.Kind, c.Name, err)
 		}
+		Done(ctx, c)
 	}
 	if a.st.space == nil {
 		return nil, fmt.Errorf("space %q: the plan has no space change", s.In.Name)

@@ -140,9 +140,10 @@ type applyState struct {
 	templates map[string]ActionTemplate // by name, refreshed after template writes
 	stale     bool
 	// rejected collects templates the server refused, reported together.
-	rejected []string
-	proj     map[string]Project // target projects by name
-	rbs      map[string]Runbook // target runbooks by "project/runbook"
+	rejected     []string
+	rejectedErrs []error
+	proj         map[string]Project // target projects by name
+	rbs          map[string]Runbook // target runbooks by "project/runbook"
 }
 
 // projects returns the target projects by name, as planned and as created.
@@ -192,12 +193,16 @@ func (s *SeedTemplates) Apply(ctx context.Context, oct Octopus, p Plan) (Outputs
 		if op.change.Action == NoOp || op.run == nil {
 			continue
 		}
+		rejected := len(ac.rejected)
 		if err := op.run(ctx, oct, ac); err != nil {
 			return nil, fmt.Errorf("%s %s %q: %w", op.change.Action, op.change.Kind, op.change.Name, err)
 		}
+		if len(ac.rejected) == rejected {
+			Done(ctx, op.change)
+		}
 	}
 	if len(ac.rejected) > 0 {
-		return nil, &RejectedTemplatesError{Problems: ac.rejected}
+		return nil, &RejectedTemplatesError{Problems: ac.rejected, errs: ac.rejectedErrs}
 	}
 	return Outputs{"SpaceId": sp.spaceID}, nil
 }
@@ -206,7 +211,13 @@ func (s *SeedTemplates) Apply(ctx context.Context, oct Octopus, p Plan) (Outputs
 // others were seeded.
 type RejectedTemplatesError struct {
 	Problems []string
+	errs     []error
 }
+
+// Unwrap returns the server's answers, so that errors.Is(err, ErrConflict)
+// finds a template another run created meanwhile (steps.Converge plans
+// again and adopts it).
+func (e *RejectedTemplatesError) Unwrap() []error { return e.errs }
 
 func (e *RejectedTemplatesError) Error() string {
 	return fmt.Sprintf("the server rejected %d step template(s):\n  %s", len(e.Problems), strings.Join(e.Problems, "\n  "))
@@ -489,6 +500,7 @@ func (ac *applyState) reject(name string, err error) error {
 		return err
 	}
 	ac.rejected = append(ac.rejected, fmt.Sprintf("%q: %v", name, err))
+	ac.rejectedErrs = append(ac.rejectedErrs, err)
 	return nil
 }
 

@@ -46,6 +46,7 @@ type CLI struct {
 	Demo           demoCmd           `cmd:"" help:"Run the whole management-space story against two in-memory Octopus servers."`
 	Export         exportCmd         `cmd:"" help:"Write the step templates and runbook project the binary embeds."`
 
+	UI       uiCmd       `cmd:"" name:"ui" help:"Serve the web UI over the fleet's Octopus instances (and hash its users' passwords)."`
 	Emulator emulatorCmd `cmd:"" help:"Serve an in-memory Octopus Server API for tests and demos."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }
@@ -386,22 +387,21 @@ func (f *stepFlags) run(ctx context.Context, w io.Writer, g *Globals, oct steps.
 	}
 	outputs := maps.Clone(plan.Outputs)
 	if !plan.Empty() {
-		applied, err := s.Apply(ctx, oct, plan)
+		pr := &steps.Progress{}
+		final, applied, err := steps.Converge(steps.WithProgress(ctx, pr), oct, s, plan)
+		if n := pr.Conflicts(); n > 0 {
+			g.logger().Info("another run changed objects of this plan; planned again and adopted them", "replans", n)
+		}
 		if err != nil {
 			return fmt.Errorf("apply: %w", err)
 		}
-		if outputs == nil {
-			outputs = steps.Outputs{}
-		}
-		maps.Copy(outputs, applied)
-		for _, c := range plan.Changes {
-			if c.Action != steps.NoOp {
-				attrs := []any{"action", string(c.Action), "kind", c.Kind, "name", c.Name}
-				if c.ID != "" {
-					attrs = append(attrs, "id", c.ID)
-				}
-				g.logger().Info("applied", attrs...)
+		plan, outputs = final, applied
+		for _, c := range pr.Applied() {
+			attrs := []any{"action", string(c.Action), "kind", c.Kind, "name", c.Name}
+			if c.ID != "" {
+				attrs = append(attrs, "id", c.ID)
 			}
+			g.logger().Info("applied", attrs...)
 		}
 	}
 	return out.result(plan, outputs, true)

@@ -61,6 +61,14 @@ func (e *apiError) Unwrap() []error {
 // per-resource wording of name clashes varies, so the match is on the phrases.
 var duplicateName = regexp.MustCompile(`(?i)already (exists|in use|been (used|taken)|installed)|must be unique|is not unique|duplicate name`)
 
+// staleVersion matches the 400 Octopus sends when a PUT carries the Version
+// of a document (deployment process, variable set) that another writer has
+// changed since: optimistic concurrency. The exact text is not published;
+// the emulator's (internal/emulator projects.go, variables.go) and the
+// "modified by another user" wording the web portal shows are matched, both
+// ending in the advice to reload.
+var staleVersion = regexp.MustCompile(`(?i)(has been|was) modified (since|by another)|reload and try again`)
+
 // normalize maps the SDK's error shapes onto the steps sentinels, keeping the
 // server's message and the original error in the chain:
 //
@@ -146,7 +154,7 @@ func kindOf(status int, msg string) error {
 	case http.StatusConflict:
 		return steps.ErrConflict
 	case http.StatusBadRequest, 0:
-		if duplicateName.MatchString(msg) {
+		if duplicateName.MatchString(msg) || staleVersion.MatchString(msg) {
 			return steps.ErrConflict
 		}
 	}

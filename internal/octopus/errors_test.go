@@ -36,6 +36,7 @@ func TestNormalizeShapes(t *testing.T) {
 		{"409", &core.APIError{StatusCode: 409, ErrorMessage: "changed by someone else"}, steps.ErrConflict, "someone else"},
 		{"400 duplicate name", &core.APIError{StatusCode: 400, ErrorMessage: "There was a problem with your request.", Errors: []string{dup}}, steps.ErrConflict, dup},
 		{"400 already exists", &core.APIError{StatusCode: 400, ErrorMessage: "A package reference with the name 'x' already exists"}, steps.ErrConflict, "already exists"},
+		{"400 stale version", &core.APIError{StatusCode: 400, ErrorMessage: "The variable set has been modified since you loaded it (version 3, you sent 2). Please reload and try again."}, steps.ErrConflict, "modified since"},
 		{"400 other", &core.APIError{StatusCode: 400, ErrorMessage: "There was a problem with your request.", Errors: []string{"Name is required"}}, nil, "Name is required"},
 		{"legacy string duplicate", fmt.Errorf("octopus deploy api returned an error on endpoint /api/spaces - %s", []string{dup}), steps.ErrConflict, dup},
 		{"legacy string 401", fmt.Errorf("octopus deploy api returned an error on endpoint /api/spaces - %s", []string{"You must be logged in to perform this action."}), steps.ErrUnauthorized, "logged in"},
