@@ -366,6 +366,7 @@ var segmentPermissions = map[string][4]string{
 	"artifacts":              {"ArtifactView", "ArtifactCreate", "ArtifactEdit", "ArtifactDelete"},
 	"teammembership":         {"TeamView", "TeamView", "TeamView", "TeamView"},
 	"progression":            {"ProjectView", "", "", ""},
+	"rerun":                  {"TaskView", "", "", ""}, // the new deployment or run is checked itself
 	"template":               {"DeploymentView", "", "", ""},
 	"dashboardconfiguration": {"ProjectView", "", "", ""},
 }

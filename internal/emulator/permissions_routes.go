@@ -181,20 +181,20 @@ func teamMembership(c *Call) (any, error) {
 	if uid == "" {
 		return nil, badRequest("Please provide a value for userId.")
 	}
-	user, err := s.find(c, usersKind, uid)
-	if err != nil {
-		return nil, err
-	}
-	uid = str(user.doc, "Id")
 	if err := s.mayReadUser(c, uid); err != nil {
 		return nil, err
 	}
+	out := []any{}
+	user := s.st.get(usersKind.Name, "", uid)
+	if user == nil {
+		return out, nil // no such user: a member of nothing
+	}
+	uid = str(user.doc, "Id")
 	spaces := map[string]bool{}
 	for _, sp := range c.Query("spaces") {
 		spaces[strings.ToLower(sp)] = true
 	}
 	includeSystem := c.queryBool("includeSystem", !c.Scoped && len(spaces) == 0)
-	out := []any{}
 	for _, rec := range s.st.all(teamsKind.Name) {
 		direct := containsFold(strs(rec.doc, "MemberUserIds"), uid)
 		if !direct && !strings.EqualFold(str(rec.doc, "Id"), everyoneTeamID) {
