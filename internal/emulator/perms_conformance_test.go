@@ -130,6 +130,19 @@ func init() {
 			f.environment(t, s)
 			return get(t, s, sp+"/lifecycles/"+field(firstOf(t, s, sp+"/lifecycles"), "Id")+"/preview")
 		}},
+		sample{definition: "DeploymentPreviewResource", items: map[string]string{"StepsToExecute": "DeploymentTemplateStep"},
+			get: func(t *testing.T, s *Server, f *fixture) any {
+				f.processWithStep(t, s)
+				rel := post(t, s, sp+"/releases", map[string]any{"ProjectId": f.project(t, s), "Version": "9.5.0"})
+				return get(t, s, sp+"/releases/"+field(rel, "Id")+"/deployments/preview/"+f.environment(t, s)+"/"+f.tenant(t, s))
+			}},
+		sample{definition: "RunbookRunPreviewResource", get: func(t *testing.T, s *Server, f *fixture) any {
+			return get(t, s, sp+"/runbooks/"+f.runbook(t, s)+"/runbookRuns/preview/"+f.environment(t, s))
+		}},
+		sample{definition: "RunbookRunTemplateResource", get: func(t *testing.T, s *Server, f *fixture) any {
+			snap := post(t, s, sp+"/runbookSnapshots", map[string]any{"ProjectId": f.project(t, s), "RunbookId": f.runbook(t, s), "Name": "For a template"})
+			return get(t, s, sp+"/runbookSnapshots/"+field(snap, "Id")+"/runbookRuns/template")
+		}},
 		sample{definition: "DashboardConfigurationResource", get: func(t *testing.T, s *Server, f *fixture) any {
 			return conformanceCall(t, s, http.MethodPut, sp+"/dashboardconfiguration", map[string]any{"IncludedProjectIds": []string{f.project(t, s)}}, http.StatusOK)
 		}},
