@@ -35,39 +35,33 @@ const (
 )
 
 // Bundle returns what `octofleet install` puts into a management space, from
-// the embedded files: it writes the step templates into dir (seed-templates
-// reads Library files) and turns the project document into steps' types.
-// pkg is the package carrying the binary (nil: none).
+// the embedded files: it writes the step templates of each script syntax
+// into dir (seed-templates reads Library files) and turns the project
+// document into steps' types. The bundle's templates and runbooks are the
+// Bash ones; Renderings holds both syntaxes'. pkg is the package carrying
+// the binaries (nil: none).
 func Bundle(dir string, pkg *steps.PackageFile) (steps.InstallBundle, error) {
 	all, err := Files()
 	if err != nil {
 		return steps.InstallBundle{}, err
 	}
-	tdir := filepath.Join(dir, "step-templates")
-	if err := os.MkdirAll(tdir, 0o755); err != nil {
-		return steps.InstallBundle{}, err
+	for _, syntax := range Syntaxes {
+		if err := os.MkdirAll(filepath.Join(dir, templatesDir(syntax)), 0o755); err != nil {
+			return steps.InstallBundle{}, err
+		}
 	}
 	for path, b := range all {
-		if strings.HasPrefix(path, "step-templates/") {
-			if err := os.WriteFile(filepath.Join(tdir, filepath.Base(path)), b, 0o644); err != nil {
+		if strings.HasPrefix(path, "step-templates") {
+			if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(path)), b, 0o644); err != nil {
 				return steps.InstallBundle{}, err
 			}
 		}
-	}
-	ts, err := StepTemplates()
-	if err != nil {
-		return steps.InstallBundle{}, err
-	}
-	byName := map[string]StepTemplate{}
-	for _, t := range ts {
-		byName[t.Name] = t
 	}
 	doc, err := EmbeddedProject()
 	if err != nil {
 		return steps.InstallBundle{}, err
 	}
 	b := steps.InstallBundle{
-		TemplatesDir: tdir,
 		Project: steps.Project{
 			Name: doc.Name, Description: doc.Description, LifecycleID: doc.Lifecycle, ProjectGroupID: doc.ProjectGroup,
 			TenantedDeploymentMode: doc.TenantedDeploymentMode, DefaultGuidedFailureMode: "EnvironmentDefault",
@@ -78,10 +72,34 @@ func Bundle(dir string, pkg *steps.PackageFile) (steps.InstallBundle, error) {
 		Variables:         map[string]string{VarSeedTemplates: "*"},
 		SensitiveVariable: VarHubAPIKey,
 		Package:           pkg,
+		Renderings:        map[string]steps.InstallRendering{},
 	}
 	for _, p := range doc.Templates {
 		b.Project.Templates = append(b.Project.Templates, parameter(p))
 	}
+	for _, syntax := range Syntaxes {
+		r, err := rendering(dir, syntax, doc)
+		if err != nil {
+			return steps.InstallBundle{}, err
+		}
+		b.Renderings[syntax] = r
+	}
+	b.Rendering = b.Renderings[SyntaxBash]
+	return b, nil
+}
+
+// rendering is the part of the bundle in one script syntax: the templates'
+// folder and the runbooks whose steps run them.
+func rendering(dir, syntax string, doc Project) (steps.InstallRendering, error) {
+	ts, err := StepTemplatesFor(syntax)
+	if err != nil {
+		return steps.InstallRendering{}, err
+	}
+	byName := map[string]StepTemplate{}
+	for _, t := range ts {
+		byName[t.Name] = t
+	}
+	r := steps.InstallRendering{Syntax: syntax, TemplatesDir: filepath.Join(dir, templatesDir(syntax))}
 	for _, rb := range doc.Runbooks {
 		irb := steps.InstallRunbook{Runbook: steps.Runbook{
 			Name: rb.Name, Description: rb.Description, EnvironmentScope: rb.EnvironmentScope,
@@ -90,13 +108,13 @@ func Bundle(dir string, pkg *steps.PackageFile) (steps.InstallBundle, error) {
 		for _, st := range rb.Steps {
 			t, ok := byName[st.StepTemplate]
 			if !ok {
-				return steps.InstallBundle{}, fmt.Errorf("runbook %q step %q: no step template %q", rb.Name, st.Name, st.StepTemplate)
+				return steps.InstallRendering{}, fmt.Errorf("runbook %q step %q: no step template %q", rb.Name, st.Name, st.StepTemplate)
 			}
 			irb.Process.Steps = append(irb.Process.Steps, processStep(st, t))
 		}
-		b.Runbooks = append(b.Runbooks, irb)
+		r.Runbooks = append(r.Runbooks, irb)
 	}
-	return b, nil
+	return r, nil
 }
 
 func parameter(p Parameter) steps.TemplateParameter {

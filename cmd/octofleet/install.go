@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,13 +17,17 @@ import (
 // installCmd is `octofleet install`: octofleet's step templates, package,
 // project and runbooks, put into a management space (--space).
 type installCmd struct {
-	Environments  []string `name:"environment" sep:"none" default:"Production" help:"Environment the management space must have and the runbooks run in; repeatable." placeholder:"NAME"`
-	HubAPIKey     string   `name:"hub-api-key" env:"OCTOFLEET_HUB_API_KEY" help:"API key the runbooks use on this instance, kept as the project's sensitive variable (default: --api-key; never printed)." placeholder:"KEY"`
-	RotateSecrets bool     `help:"Write the hub API key even where the project already has one."`
-	Package       string   `help:"Package to upload: a file (octofleet.<version>.tar.gz from build.sh, holding a binary per worker OS/architecture), or a folder of octofleet_<os>_<arch> binaries (dist/). Default: one built from this binary and the binaries beside it." type:"path" placeholder:"FILE|DIR"`
-	NoPackage     bool     `help:"Upload no package (the feed has one already)."`
-	DryRun        bool     `help:"Print the plan; write nothing."`
-	ExitCode      bool     `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
+	Environments   []string `name:"environment" sep:"none" default:"Production" help:"Environment the management space must have and the runbooks run in; repeatable." placeholder:"NAME"`
+	HubAPIKey      string   `name:"hub-api-key" env:"OCTOFLEET_HUB_API_KEY" help:"API key the runbooks use on this instance, kept as the project's sensitive variable (default: --api-key; never printed)." placeholder:"KEY"`
+	RotateSecrets  bool     `help:"Write the hub API key even where the project already has one."`
+	Package        string   `help:"Package to upload: a file (octofleet.<version>.tar.gz from build.sh, holding a binary per worker OS/architecture), or a folder of octofleet_<os>_<arch> binaries (dist/). Default: one built from this binary and the binaries beside it." type:"path" placeholder:"FILE|DIR"`
+	NoPackage      bool     `help:"Upload no package (the feed has one already)."`
+	ScriptSyntax   string   `help:"Script syntax of the step templates: bash or powershell (Windows workers). Default: what the worker pool runs (a dynamic pool's worker type, or its workers' OS), else bash." placeholder:"bash|powershell"`
+	WorkerPool     string   `help:"Worker pool every runbook step runs on; it must exist in the space. Default: the space's default pool." placeholder:"NAME"`
+	ContainerImage string   `help:"Container image every runbook step runs in (an execution container, for workers with Docker), such as octopusdeploy/worker-tools:ubuntu.22.04." placeholder:"IMAGE"`
+	ContainerFeed  string   `help:"Container registry feed the image is pulled from (with --container-image), such as Docker Hub; it must exist in the space." placeholder:"NAME"`
+	DryRun         bool     `help:"Print the plan; write nothing."`
+	ExitCode       bool     `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
 
 	pkg *steps.PackageFile // read or built by Validate
 }
@@ -30,6 +35,16 @@ type installCmd struct {
 // Validate reads (or builds) the package, so a bad --package exits 80
 // before any request.
 func (c *installCmd) Validate() error {
+	if c.ScriptSyntax != "" {
+		syntax, ok := runbooks.ParseSyntax(c.ScriptSyntax)
+		if !ok {
+			return &steps.InputError{Field: "--script-syntax", Err: fmt.Errorf("%q is not bash or powershell", c.ScriptSyntax)}
+		}
+		c.ScriptSyntax = syntax
+	}
+	if c.ContainerFeed != "" && c.ContainerImage == "" {
+		return &steps.InputError{Field: "--container-feed", Err: errors.New("a container feed needs --container-image")}
+	}
 	if c.NoPackage {
 		return nil
 	}
@@ -45,13 +60,21 @@ func (c *installCmd) Validate() error {
 func (c *installCmd) Help() string {
 	return `Installs octofleet into a management space (--space, created when missing):
 its environments and the Octofleet tenant tag set, one step template per step,
-the octofleet package in the built-in feed (the binary the templates run), and
-the "octofleet" project with its tenant variable templates, variables and
+the octofleet package in the built-in feed (a binary per worker OS and
+architecture, and a launcher that runs the one for the worker), and the
+"octofleet" project with its tenant variable templates, variables and
 runbooks (Create Space, Seed Templates, Create Facade Project, Clone Instance
 Settings). Then register one tenant per managed space, instance or customer
 (register-tenant) and run the runbooks for them. A re-run changes nothing.
 
-Outputs: SpaceId, ProjectId.`
+Where the runbooks run: --worker-pool puts every step on that pool (the
+default: the space's default pool), --container-image in an execution
+container. The step templates' scripts are Bash or PowerShell
+(--script-syntax); by default the syntax the pool's workers run: PowerShell
+for a dynamic pool of Windows workers or a pool whose workers all run
+Windows, else Bash.
+
+Outputs: SpaceId, ProjectId, ScriptSyntax.`
 }
 
 // Run plans, prints and (unless --dry-run) applies the installation.
@@ -72,7 +95,10 @@ func (c *installCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog
 	if key == "" {
 		key = g.APIKey
 	}
-	step := &steps.Install{In: steps.InstallInput{Space: g.Space, Environments: c.Environments, HubAPIKey: key, RotateSecrets: c.RotateSecrets}, Bundle: bundle}
+	step := &steps.Install{In: steps.InstallInput{
+		Space: g.Space, Environments: c.Environments, HubAPIKey: key, RotateSecrets: c.RotateSecrets,
+		ScriptSyntax: c.ScriptSyntax, WorkerPool: c.WorkerPool, ContainerImage: c.ContainerImage, ContainerFeed: c.ContainerFeed,
+	}, Bundle: bundle}
 	return runStep(ctx, w, g, oct, step, c.DryRun, c.ExitCode)
 }
 
