@@ -23,6 +23,20 @@ func init() {
 	addRoute(http.MethodGet, "runbooks/{id}/runbookRuns/preview/{environment}/{tenant}", RouteSpace, runbookPreview)
 	addRoute(http.MethodGet, "runbookSnapshots/{id}/runbookRuns/preview/{environmentId}", RouteSpace, snapshotPreview)
 	addRoute(http.MethodGet, "runbookSnapshots/{id}/runbookRuns/template", RouteSpace, snapshotRunTemplate)
+	addRoute(http.MethodGet, "runbooks/{id}/runbookRunTemplate", RouteSpace, func(c *Call) (any, error) {
+		rb, err := c.srv.find(c, runbooksKind, c.Param("id"))
+		if err != nil {
+			return nil, err
+		}
+		return c.srv.runTemplate(c, rb.doc, "runbookruntemplate-"+str(rb.doc, "Id"), selfLink(runbooksKind, rb.doc)+"/runbookRunTemplate"), nil
+	})
+	addRoute(http.MethodGet, "runbookSnapshots/{id}/runbookRuns", RouteSpace, func(c *Call) (any, error) {
+		snap, err := c.srv.find(c, runbookSnapshotsKind, c.Param("id"))
+		if err != nil {
+			return nil, err
+		}
+		return c.srv.relatedPage(c, runbookRunsKind, "RunbookSnapshotId", str(snap.doc, "Id"), "runbookSnapshots/"+str(snap.doc, "Id")+"/runbookRuns", "{?skip,take}")
+	})
 }
 
 // previewTargets resolves the environment and tenant of a preview (by ID,
@@ -193,13 +207,17 @@ func snapshotPreview(c *Call) (any, error) {
 // in (its EnvironmentScope), untenanted when its MultiTenancyMode allows
 // and per connected tenant.
 func snapshotRunTemplate(c *Call) (any, error) {
-	s := c.srv
-	snap, err := s.find(c, runbookSnapshotsKind, c.Param("id"))
+	snap, err := c.srv.find(c, runbookSnapshotsKind, c.Param("id"))
 	if err != nil {
 		return nil, err
 	}
+	rb := c.srv.docCopy(runbooksKind, c.SpaceID, str(snap.doc, "RunbookId"))
+	return c.srv.runTemplate(c, rb, "runbookruntemplate-"+str(snap.doc, "Id"), selfLink(runbookSnapshotsKind, snap.doc)+"/runbookRuns/template"), nil
+}
+
+// runTemplate is a RunbookRunTemplateResource: where the runbook may run.
+func (s *Server) runTemplate(c *Call, rb Doc, id, self string) Doc {
 	space := c.SpaceID
-	rb := s.docCopy(runbooksKind, space, str(snap.doc, "RunbookId"))
 	project := s.docCopy(projectsKind, space, str(rb, "ProjectId"))
 	mode := str(rb, "MultiTenancyMode")
 	runsIn := func(tenant Doc) []Doc {
@@ -234,9 +252,9 @@ func snapshotRunTemplate(c *Call) (any, error) {
 		}
 	}
 	return Doc{
-		"Id": "runbookruntemplate-" + str(snap.doc, "Id"), "PromoteTo": promoteTo, "TenantPromotions": tenants,
+		"Id": id, "PromoteTo": promoteTo, "TenantPromotions": tenants,
 		"IsRunbookProcessModified": false, "IsVariableSetModified": false, "IsLibraryVariableSetModified": false,
 		"LastModifiedBy": nil, "LastModifiedOn": nil,
-		"Links": map[string]any{"Self": selfLink(runbookSnapshotsKind, snap.doc) + "/runbookRuns/template"},
-	}, nil
+		"Links": map[string]any{"Self": self},
+	}
 }

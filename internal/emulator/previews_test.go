@@ -54,6 +54,13 @@ func TestPreviews(t *testing.T) {
 	if n := len(toAnyList(tpl["PromoteTo"])); n != 2 {
 		t.Errorf("the snapshot runs untenanted in %d environments, want 2", n)
 	}
+	if rt := must(t, do(t, s, "GET", w.sp+"/runbooks/"+rb+"/runbookRunTemplate", nil), 200).Body; len(toAnyList(rt["PromoteTo"])) != 2 {
+		t.Errorf("runbook run template %v", rt)
+	}
+	finished(t, s, w.run(t, s, rb, false))
+	if runs := items(t, must(t, do(t, s, "GET", w.sp+"/runbookSnapshots/"+snap+"/runbookRuns", nil), 200)); len(runs) != 1 {
+		t.Errorf("the snapshot's runs %v", runs)
+	}
 	tps := toAnyList(tpl["TenantPromotions"])
 	if len(tps) != 1 || len(toAnyList(tps[0].(map[string]any)["PromoteTo"])) != 1 {
 		t.Errorf("tenant promotions %v", tps)
