@@ -7,20 +7,6 @@ import (
 	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 )
 
-// spaceByName returns the emulator space's Id.
-func (h *harness) spaceID(t *testing.T, name string) string {
-	t.Helper()
-	var spaces []struct{ Id, Name string }
-	emulatortest.Call(t, h.emu, "GET", "/api/spaces/all", nil, &spaces)
-	for _, s := range spaces {
-		if s.Name == name {
-			return s.Id
-		}
-	}
-	t.Fatalf("no space %q", name)
-	return ""
-}
-
 type installedAction struct {
 	Name         string
 	WorkerPoolId string
