@@ -32,35 +32,34 @@ for target in "${targets[@]}"; do
 	echo "built $out ($VERSION)"
 done
 
-# Packages for the Octopus built-in feed, named <PackageId>.<Version>.<ext> as
-# the feed expects: dist/octofleet.<version>.tar.gz (Linux workers) and .zip
-# (Windows workers), each holding the binary as "octofleet" (what the step
-# templates run) and the runbook JSON. `octofleet install --package FILE`
-# uploads one; without --package, install packages the running binary.
+# The package for the Octopus built-in feed, named <PackageId>.<Version>.<ext>
+# as the feed expects: dist/octofleet.<version>.tar.gz, holding every binary
+# built above as octofleet_<os>_<arch>[.exe], the launcher as "octofleet"
+# (scripts/octofleet.sh: the Bash step templates run it, and it runs the
+# binary for the worker's OS and architecture; the PowerShell templates pick
+# the binary the same way) and the runbook JSON. One package serves Linux,
+# Windows and macOS workers, amd64 and arm64 (Calamari extracts .tar.gz on
+# all of them). `octofleet install --package dist/octofleet.<version>.tar.gz`
+# uploads it (or `--package dist/`, or run dist/octofleet_<os>_<arch> install).
 pkgversion="${VERSION#v}"
 if ! [[ "$pkgversion" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
 	pkgversion="0.0.0-dev" # the feed takes semantic versions only
 fi
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/runbooks"
+install -m 0755 scripts/octofleet.sh "$stage/octofleet"
 for target in "${targets[@]}"; do
-	case "$target" in
-	linux/amd64) bin="dist/octofleet_linux_amd64" ext=tar.gz ;;
-	windows/amd64) bin="dist/octofleet_windows_amd64.exe" ext=zip ;;
-	*) continue ;;
-	esac
-	rm -rf "${stage:?}"/* && mkdir -p "$stage/runbooks"
-	cp "$bin" "$stage/octofleet${bin##*amd64}"
-	cp -r runbooks/step-templates runbooks/octofleet-project.json "$stage/runbooks/"
-	out="$PWD/dist/octofleet.$pkgversion.$ext"
-	rm -f "$out"
-	if [ "$ext" = tar.gz ]; then
-		tar -C "$stage" --owner=0 --group=0 --mtime=@0 --sort=name -czf "$out" .
-	elif command -v zip >/dev/null; then
-		(cd "$stage" && zip -qrX "$out" .)
-	else
-		echo "zip not found: skipped $out" >&2
-		continue
+	os="${target%/*}"
+	arch="${target#*/}"
+	bin="dist/octofleet_${os}_${arch}"
+	if [ "$os" = windows ]; then
+		bin="$bin.exe"
 	fi
-	echo "packaged $out"
+	cp "$bin" "$stage/"
 done
+cp -r runbooks/step-templates* runbooks/octofleet-project.json "$stage/runbooks/"
+out="$PWD/dist/octofleet.$pkgversion.tar.gz"
+rm -f "$out" "$PWD/dist/octofleet.$pkgversion.zip"
+tar -C "$stage" --owner=0 --group=0 --mtime=@0 --sort=name -czf "$out" .
+echo "packaged $out (${targets[*]})"

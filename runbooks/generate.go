@@ -234,8 +234,8 @@ func Title(step string) string {
 // TemplateName is the name of a step's template: "octofleet - Create Space".
 func TemplateName(step string) string { return TemplatePrefix + Title(step) }
 
-// TemplateFile is the file name of a step's template in the export.
-func TemplateFile(step string) string { return "step-templates/octofleet-" + step + ".json" }
+// TemplateFile is the file name of a step's (Bash) template in the export.
+func TemplateFile(step string) string { return TemplateFileFor(step, SyntaxBash) }
 
 // firstSentence shortens a schema description for help texts.
 func firstSentence(s string) string {
@@ -245,8 +245,79 @@ func firstSentence(s string) string {
 	return s
 }
 
-// stepTemplate generates the template of one step from its schema.
-func stepTemplate(step string) (StepTemplate, error) {
+// Script syntaxes (Octopus.Action.Script.Syntax) the templates are
+// rendered in.
+const (
+	SyntaxBash       = steps.SyntaxBash
+	SyntaxPowerShell = steps.SyntaxPowerShell
+)
+
+// Syntaxes are the script syntaxes every template is rendered in, Bash
+// first (the default).
+var Syntaxes = []string{SyntaxBash, SyntaxPowerShell}
+
+// ParseSyntax names a syntax the way Octopus does (any case in, "Bash" or
+// "PowerShell" out); ok is false for any other.
+func ParseSyntax(s string) (string, bool) {
+	for _, x := range Syntaxes {
+		if strings.EqualFold(s, x) {
+			return x, true
+		}
+	}
+	return "", false
+}
+
+// templatesDir is where the templates of a syntax are in the export (and
+// in the package): step-templates/ for Bash, step-templates-powershell/.
+func templatesDir(syntax string) string {
+	if syntax == SyntaxBash {
+		return "step-templates"
+	}
+	return "step-templates-" + strings.ToLower(syntax)
+}
+
+// TemplateFileFor is the file name of a step's template of a syntax in the
+// export.
+func TemplateFileFor(step, syntax string) string {
+	return templatesDir(syntax) + "/octofleet-" + step + ".json"
+}
+
+// table is a template's parameter table, the one source both script
+// renderings read: the input's field flags ("Parameter=--flag",
+// "Parameter=bool:--flag", "Parameter=list:--flag"), other flags
+// ("Parameter=--flag") and secrets ("Parameter=ENV_NAME").
+type table struct {
+	step                string
+	fields, flags, envs []string
+}
+
+// script renders the template's script body in syntax: the table as the
+// script's variables, then the body (scripts/step.sh or step.ps1).
+func (tb table) script(syntax string) string {
+	if syntax == SyntaxPowerShell {
+		list := func(items []string) string {
+			if len(items) == 0 {
+				return "@()"
+			}
+			var b strings.Builder
+			b.WriteString("@(\n")
+			for _, it := range items {
+				b.WriteString("  " + psQuote(it) + "\n")
+			}
+			b.WriteString(")")
+			return b.String()
+		}
+		return fmt.Sprintf("$step = %s\n$fields = %s\n$flags = %s\n$envs = %s\n%s", psQuote(tb.step), list(tb.fields), list(tb.flags), list(tb.envs), scripts.StepPowerShell)
+	}
+	return fmt.Sprintf("step='%s'\nfields='%s'\nflags='%s'\nenvs='%s'\n%s", tb.step, strings.Join(tb.fields, "\n"), strings.Join(tb.flags, "\n"), strings.Join(tb.envs, "\n"), scripts.Step)
+}
+
+// psQuote quotes s as a PowerShell verbatim string.
+func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// stepTemplate generates the template of one step from its schema, with
+// its script in syntax.
+func stepTemplate(step, syntax string) (StepTemplate, error) {
 	raw, err := schemas.Schema(step)
 	if err != nil {
 		return StepTemplate{}, err
@@ -331,7 +402,7 @@ func stepTemplate(step string) (StepTemplate, error) {
 		params = append(params, p)
 	}
 
-	body := fmt.Sprintf("step='%s'\nfields='%s'\nflags='%s'\nenvs='%s'\n%s", step, strings.Join(fields, "\n"), strings.Join(flags, "\n"), strings.Join(envs, "\n"), scripts.Step)
+	body := table{step: step, fields: fields, flags: flags, envs: envs}.script(syntax)
 	title := sd.Title
 	if title == "" {
 		title = step
@@ -348,7 +419,7 @@ func stepTemplate(step string) (StepTemplate, error) {
 		}},
 		Properties: map[string]string{
 			"Octopus.Action.Script.ScriptSource": "Inline",
-			"Octopus.Action.Script.Syntax":       "Bash",
+			"Octopus.Action.Script.Syntax":       syntax,
 			"Octopus.Action.Script.ScriptBody":   body,
 		},
 		Parameters:     params,
@@ -359,21 +430,23 @@ func stepTemplate(step string) (StepTemplate, error) {
 }
 
 // Generate returns every generated file by its path under runbooks/: one
-// step template per step (every schema in package schemas) and the project
-// document.
+// step template per step (every schema in package schemas) and syntax, and
+// the project document.
 func Generate() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	var names []string
 	for _, step := range schemas.Names() {
-		t, err := stepTemplate(step)
-		if err != nil {
-			return nil, err
+		for _, syntax := range Syntaxes {
+			t, err := stepTemplate(step, syntax)
+			if err != nil {
+				return nil, err
+			}
+			b, err := marshal(t)
+			if err != nil {
+				return nil, err
+			}
+			out[TemplateFileFor(step, syntax)] = b
 		}
-		b, err := marshal(t)
-		if err != nil {
-			return nil, err
-		}
-		out[TemplateFile(step)] = b
 		names = append(names, step)
 	}
 	b, err := marshal(project(names))

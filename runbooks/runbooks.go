@@ -15,11 +15,12 @@ import (
 	"sort"
 )
 
-//go:embed octofleet-project.json step-templates/*.json
+//go:embed octofleet-project.json step-templates/*.json step-templates-powershell/*.json
 var files embed.FS
 
-// Files returns the embedded files by path (step-templates/*.json and
-// octofleet-project.json), as the binary ships them.
+// Files returns the embedded files by path (step-templates/*.json,
+// step-templates-powershell/*.json and octofleet-project.json), as the
+// binary ships them.
 func Files() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	err := fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
@@ -39,9 +40,14 @@ func Files() (map[string][]byte, error) {
 	return out, nil
 }
 
-// StepTemplates returns the embedded step templates, sorted by name.
-func StepTemplates() ([]StepTemplate, error) {
-	paths, err := fs.Glob(files, "step-templates/*.json")
+// StepTemplates returns the embedded step templates with Bash scripts,
+// sorted by name.
+func StepTemplates() ([]StepTemplate, error) { return StepTemplatesFor(SyntaxBash) }
+
+// StepTemplatesFor returns the embedded step templates whose scripts are in
+// syntax (SyntaxBash or SyntaxPowerShell), sorted by name.
+func StepTemplatesFor(syntax string) ([]StepTemplate, error) {
+	paths, err := fs.Glob(files, templatesDir(syntax)+"/*.json")
 	if err != nil {
 		return nil, err
 	}

@@ -30,8 +30,10 @@ func TestGeneratedFilesMatchCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	if *update {
-		if err := os.RemoveAll("step-templates"); err != nil {
-			t.Fatal(err)
+		for _, syntax := range Syntaxes {
+			if err := os.RemoveAll(templatesDir(syntax)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		for path, b := range gen {
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -43,7 +45,11 @@ func TestGeneratedFilesMatchCode(t *testing.T) {
 		}
 	}
 	onDisk := map[string][]byte{}
-	paths, _ := filepath.Glob("step-templates/*")
+	var paths []string
+	for _, syntax := range Syntaxes {
+		p, _ := filepath.Glob(templatesDir(syntax) + "/*")
+		paths = append(paths, p...)
+	}
 	paths = append(paths, ProjectFile)
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
@@ -150,13 +156,16 @@ func TestStepTemplatesPassLibraryRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each syntax's templates have one Name and Id per step: the same as
+	// the other syntax's, since a space holds one rendering.
 	names, ids := map[string]string{}, map[string]string{}
-	n := 0
+	n := map[string]int{}
 	for path, raw := range all {
-		if !strings.HasPrefix(path, "step-templates/") {
+		dir, _, _ := strings.Cut(path, "/")
+		if !strings.HasPrefix(dir, "step-templates") {
 			continue
 		}
-		n++
+		n[dir]++
 		for _, problem := range libraryProblems(path, raw) {
 			t.Errorf("%s: %s", path, problem)
 		}
@@ -164,19 +173,21 @@ func TestStepTemplatesPassLibraryRules(t *testing.T) {
 		if err := json.Unmarshal(raw, &tpl); err != nil {
 			t.Fatal(err)
 		}
-		if prev, dup := names[tpl.Name]; dup {
+		if prev, dup := names[dir+"/"+tpl.Name]; dup {
 			t.Errorf("%s and %s have the same Name %q", prev, path, tpl.Name)
 		}
-		if prev, dup := ids[tpl.ID]; dup {
+		if prev, dup := ids[dir+"/"+tpl.ID]; dup {
 			t.Errorf("%s and %s have the same Id %q", prev, path, tpl.ID)
 		}
-		names[tpl.Name], ids[tpl.ID] = path, path
+		names[dir+"/"+tpl.Name], ids[dir+"/"+tpl.ID] = path, path
 		if _, err := steps.ParseLibraryTemplate(path, raw); err != nil {
 			t.Errorf("seed-templates cannot read %s: %v", path, err)
 		}
 	}
-	if want := len(schemas.Names()); n != want {
-		t.Errorf("%d step templates, want one per step schema (%d)", n, want)
+	for _, syntax := range Syntaxes {
+		if want, got := len(schemas.Names()), n[templatesDir(syntax)]; got != want {
+			t.Errorf("%d %s step templates, want one per step schema (%d)", got, syntax, want)
+		}
 	}
 }
 

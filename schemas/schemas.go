@@ -40,15 +40,27 @@ func (e *ValidationError) Error() string {
 // ExitCode makes kong exit 80 (bad usage or input).
 func (e *ValidationError) ExitCode() int { return 80 }
 
+// configs name the schemas of configuration files rather than step
+// inputs (Decode reads them alike): no step template is made for them.
+var configs = map[string]bool{"ui": true}
+
 // Names returns the step names that have an embedded schema, sorted.
-func Names() []string {
+func Names() []string { return list(func(n string) bool { return !configs[n] }) }
+
+// Configs returns the names of the embedded configuration-file schemas
+// (such as "ui" for octofleet ui --config), sorted.
+func Configs() []string { return list(func(n string) bool { return configs[n] }) }
+
+func list(keep func(string) bool) []string {
 	entries, err := fs.Glob(files, "*"+suffix)
 	if err != nil { // only for a malformed pattern
 		panic(err)
 	}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(e, suffix))
+		if n := strings.TrimSuffix(e, suffix); keep(n) {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	return names

@@ -24,7 +24,7 @@ const draft07 = "http://json-schema.org/draft-07/schema#"
 // error must contain.
 func TestStepSchemas(t *testing.T) {
 	t.Parallel()
-	names := Names()
+	names := append(Names(), Configs()...)
 	if len(names) == 0 {
 		t.Fatal("no embedded schemas")
 	}
@@ -91,7 +91,7 @@ func TestTestdataMatchesSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range dirs {
-		if d.IsDir() && !slices.Contains(Names(), d.Name()) {
+		if d.IsDir() && !slices.Contains(append(Names(), Configs()...), d.Name()) {
 			t.Errorf("testdata/%s has no %s%s", d.Name(), d.Name(), suffix)
 		}
 	}

@@ -7,8 +7,11 @@
 # and envs (lines of "Parameter=ENV_NAME", for secrets).
 set -eu
 
+# The package's "octofleet" is the launcher (scripts/octofleet.sh) that runs
+# the binary built for this worker's OS and architecture.
 pkg=$(get_octopusvariable "Octopus.Action.Package[octofleet].ExtractedPath")
 bin="$pkg/octofleet"
+[ ! -f "$bin" ] || [ -x "$bin" ] || chmod +x "$bin" # lost in a zip
 if [ ! -x "$bin" ]; then
   echo "octofleet: no executable 'octofleet' in the extracted octofleet package ($pkg)" >&2
   exit 1

@@ -32,21 +32,30 @@ type InstallInput struct {
 	// SeedTemplates is the glob of management-space step templates the Seed
 	// Templates runbook copies (a project variable; default "*").
 	SeedTemplates string
+	// ScriptSyntax is the syntax of the step templates' scripts (SyntaxBash
+	// or SyntaxPowerShell); "" chooses from the worker pool.
+	ScriptSyntax string
+	// WorkerPool names the worker pool every runbook step runs on ("": the
+	// space's default pool); it must exist.
+	WorkerPool string
+	// ContainerImage is the execution container every runbook step runs in
+	// ("": none), pulled from the feed named ContainerFeed.
+	ContainerImage string
+	ContainerFeed  string
 }
 
 // InstallBundle is what install puts into the space. Package runbooks builds
 // it from the embedded JSON; steps does not import runbooks.
 type InstallBundle struct {
-	// TemplatesDir holds the step templates as Library files, which
-	// seed-templates reconciles.
-	TemplatesDir string
+	// Rendering is what install puts in: the templates and runbooks in one
+	// script syntax, one of Renderings (Install picks it).
+	Rendering InstallRendering
+	// Renderings are the templates and runbooks by script syntax ("Bash",
+	// "PowerShell"): the same parameters and steps, scripts in two syntaxes.
+	Renderings map[string]InstallRendering
 	// Project is the project in space-independent form: LifecycleID and
 	// ProjectGroupID hold names.
 	Project Project
-	// Runbooks are the project's runbooks and their processes in
-	// space-independent form (template and feed names, template version
-	// "latest").
-	Runbooks []InstallRunbook
 	// TagSet is the tenant tag set register-tenant's tags come from.
 	TagSet TagSetInput
 	// Variables are the project's plain variables by name.
@@ -55,6 +64,20 @@ type InstallBundle struct {
 	SensitiveVariable string
 	// Package is the package file carrying the binary; nil uploads nothing.
 	Package *PackageFile
+}
+
+// InstallRendering is the part of the bundle that depends on the script
+// syntax of the step templates.
+type InstallRendering struct {
+	// Syntax is the templates' Octopus.Action.Script.Syntax.
+	Syntax string
+	// TemplatesDir holds the step templates as Library files, which
+	// seed-templates reconciles.
+	TemplatesDir string
+	// Runbooks are the project's runbooks and their processes in
+	// space-independent form (template, feed and worker pool names,
+	// template version "latest").
+	Runbooks []InstallRunbook
 }
 
 // InstallRunbook is one runbook of the project and its process.
@@ -87,6 +110,8 @@ type PackageFile struct {
 type Install struct {
 	In     InstallInput
 	Bundle InstallBundle
+
+	placed *placement // set by the first Plan
 }
 
 // Name returns "install".
@@ -101,7 +126,7 @@ func (s *Install) space() *CreateSpace {
 }
 
 func (s *Install) seed() *SeedTemplates {
-	return &SeedTemplates{In: SeedTemplatesInput{TargetSpace: s.In.Space, From: []string{s.Bundle.TemplatesDir}}}
+	return &SeedTemplates{In: SeedTemplatesInput{TargetSpace: s.In.Space, From: []string{s.Bundle.Rendering.TemplatesDir}}}
 }
 
 // Plan plans every part. When the space does not exist yet, the later parts
@@ -110,6 +135,9 @@ func (s *Install) Plan(ctx context.Context, oct Octopus) (Plan, error) {
 	if strings.TrimSpace(s.In.Space) == "" {
 		return Plan{}, &InputError{Field: "--space", Err: errors.New("no management space: set --space")}
 	}
+	if err := s.place(ctx, oct); err != nil {
+		return Plan{}, err
+	}
 	plan := Plan{Step: s.Name()}
 	sp, err := s.space().Plan(ctx, oct)
 	if err != nil {
@@ -117,7 +145,9 @@ func (s *Install) Plan(ctx context.Context, oct Octopus) (Plan, error) {
 	}
 	plan = plan.With(sp.Changes...)
 	if _, err := spaceIDByName(ctx, oct, s.In.Space); errors.Is(err, ErrNotFound) {
-		return plan.With(s.createAll()...), nil
+		plan = plan.With(s.createAll()...)
+		plan.Outputs = Outputs{"ScriptSyntax": s.placed.syntax}
+		return plan, nil
 	} else if err != nil {
 		return Plan{}, err
 	}
@@ -127,13 +157,14 @@ func (s *Install) Plan(ctx context.Context, oct Octopus) (Plan, error) {
 	}
 	plan = plan.With(rest.Changes...)
 	plan.Outputs = rest.Outputs
+	plan.Outputs["ScriptSyntax"] = s.placed.syntax
 	return plan, nil
 }
 
 // createAll lists what a fresh space gets.
 func (s *Install) createAll() []Change {
 	var out []Change
-	if files, err := LoadLibraryTemplates([]string{s.Bundle.TemplatesDir}); err == nil {
+	if files, err := LoadLibraryTemplates([]string{s.Bundle.Rendering.TemplatesDir}); err == nil {
 		for _, f := range files {
 			out = append(out, Change{Action: Create, Kind: KindStepTemplate, Name: f.Template.Name})
 		}
@@ -142,7 +173,7 @@ func (s *Install) createAll() []Change {
 		out = append(out, Change{Action: Create, Kind: KindPackage, Name: p.Name})
 	}
 	out = append(out, Change{Action: Create, Kind: KindProject, Name: s.Bundle.Project.Name}, s.newVariables())
-	for _, rb := range s.Bundle.Runbooks {
+	for _, rb := range s.Bundle.Rendering.Runbooks {
 		out = append(out, Change{Action: Create, Kind: KindRunbook, Name: rb.Runbook.Name},
 			Change{Action: Create, Kind: KindRunbookProcess, Name: rb.Runbook.Name},
 			Change{Action: Create, Kind: KindRunbookSnapshot, Name: rb.Runbook.Name})
@@ -254,7 +285,7 @@ func (s *Install) planProject(ctx context.Context, oct Octopus, spaceID string, 
 			return nil, err
 		}
 		pp.changes = append(pp.changes, Change{Action: Create, Kind: KindProject, Name: want.Name}, s.newVariables())
-		for _, rb := range s.Bundle.Runbooks {
+		for _, rb := range s.Bundle.Rendering.Runbooks {
 			pp.changes = append(pp.changes, Change{Action: Create, Kind: KindRunbook, Name: rb.Runbook.Name},
 				Change{Action: Create, Kind: KindRunbookProcess, Name: rb.Runbook.Name},
 				Change{Action: Create, Kind: KindRunbookSnapshot, Name: rb.Runbook.Name})
@@ -285,7 +316,7 @@ func (s *Install) planProject(ctx context.Context, oct Octopus, spaceID string, 
 			pp.runbooks[rb.Name] = rb
 		}
 	}
-	for _, irb := range s.Bundle.Runbooks {
+	for _, irb := range s.Bundle.Rendering.Runbooks {
 		have, ok := pp.runbooks[irb.Runbook.Name]
 		if !ok {
 			pp.changes = append(pp.changes, Change{Action: Create, Kind: KindRunbook, Name: irb.Runbook.Name},
@@ -430,6 +461,9 @@ func sortedKeys(m map[string]string) []string {
 // Apply applies the parts in order, planning each part again once the
 // previous one is written.
 func (s *Install) Apply(ctx context.Context, oct Octopus, p Plan) (Outputs, error) {
+	if err := s.place(ctx, oct); err != nil {
+		return nil, err
+	}
 	if _, err := applyIfChanged(ctx, oct, s.space()); err != nil {
 		return nil, fmt.Errorf("space %q: %w", s.In.Space, err)
 	}
@@ -470,7 +504,7 @@ func (s *Install) Apply(ctx context.Context, oct Octopus, p Plan) (Outputs, erro
 			}
 		}
 	}
-	return Outputs{"SpaceId": spaceID, "ProjectId": projectID}, nil
+	return Outputs{"SpaceId": spaceID, "ProjectId": projectID, "ScriptSyntax": s.placed.syntax}, nil
 }
 
 // applyIfChanged plans a step and applies the plan unless it is empty.
@@ -541,7 +575,7 @@ func (s *Install) applyProject(ctx context.Context, oct Octopus, spaceID string)
 	for _, t := range templates {
 		byName[t.Name] = t
 	}
-	for _, irb := range s.Bundle.Runbooks {
+	for _, irb := range s.Bundle.Rendering.Runbooks {
 		name := irb.Runbook.Name
 		rb, exists := pp.runbooks[name]
 		wantRB := irb.Runbook

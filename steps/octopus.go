@@ -32,4 +32,5 @@ type Octopus interface {
 	FacadeOctopus
 	TenantOctopus
 	PackageOctopus
+	WorkerOctopus
 }

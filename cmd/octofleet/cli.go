@@ -46,6 +46,7 @@ type CLI struct {
 	Demo           demoCmd           `cmd:"" help:"Run the whole management-space story against two in-memory Octopus servers."`
 	Export         exportCmd         `cmd:"" help:"Write the step templates and runbook project the binary embeds."`
 
+	UI       uiCmd       `cmd:"" name:"ui" help:"Serve the web UI over the fleet's Octopus instances (and hash its users' passwords)."`
 	Emulator emulatorCmd `cmd:"" help:"Serve an in-memory Octopus Server API for tests and demos."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime"
 
 	"github.com/octofleet/octofleet/runbooks"
 	"github.com/octofleet/octofleet/steps"
@@ -14,26 +17,64 @@ import (
 // installCmd is `octofleet install`: octofleet's step templates, package,
 // project and runbooks, put into a management space (--space).
 type installCmd struct {
-	Environments  []string `name:"environment" sep:"none" default:"Production" help:"Environment the management space must have and the runbooks run in; repeatable." placeholder:"NAME"`
-	HubAPIKey     string   `name:"hub-api-key" env:"OCTOFLEET_HUB_API_KEY" help:"API key the runbooks use on this instance, kept as the project's sensitive variable (default: --api-key; never printed)." placeholder:"KEY"`
-	RotateSecrets bool     `help:"Write the hub API key even where the project already has one."`
-	Package       string   `help:"Package file to upload (octofleet.<version>.tar.gz from build.sh). Default: one built from this binary." type:"existingfile" placeholder:"FILE"`
-	NoPackage     bool     `help:"Upload no package (the feed has one already)."`
-	DryRun        bool     `help:"Print the plan; write nothing."`
-	ExitCode      bool     `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
+	Environments   []string `name:"environment" sep:"none" default:"Production" help:"Environment the management space must have and the runbooks run in; repeatable." placeholder:"NAME"`
+	HubAPIKey      string   `name:"hub-api-key" env:"OCTOFLEET_HUB_API_KEY" help:"API key the runbooks use on this instance, kept as the project's sensitive variable (default: --api-key; never printed)." placeholder:"KEY"`
+	RotateSecrets  bool     `help:"Write the hub API key even where the project already has one."`
+	Package        string   `help:"Package to upload: a file (octofleet.<version>.tar.gz from build.sh, holding a binary per worker OS/architecture), or a folder of octofleet_<os>_<arch> binaries (dist/). Default: one built from this binary and the binaries beside it." type:"path" placeholder:"FILE|DIR"`
+	NoPackage      bool     `help:"Upload no package (the feed has one already)."`
+	ScriptSyntax   string   `help:"Script syntax of the step templates: bash or powershell (Windows workers). Default: what the worker pool runs (a dynamic pool's worker type, or its workers' OS), else bash." placeholder:"bash|powershell"`
+	WorkerPool     string   `help:"Worker pool every runbook step runs on; it must exist in the space. Default: the space's default pool." placeholder:"NAME"`
+	ContainerImage string   `help:"Container image every runbook step runs in (an execution container, for workers with Docker), such as octopusdeploy/worker-tools:ubuntu.22.04." placeholder:"IMAGE"`
+	ContainerFeed  string   `help:"Container registry feed the image is pulled from (with --container-image), such as Docker Hub; it must exist in the space." placeholder:"NAME"`
+	DryRun         bool     `help:"Print the plan; write nothing."`
+	ExitCode       bool     `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
+
+	pkg *steps.PackageFile // read or built by Validate
+}
+
+// Validate reads (or builds) the package, so a bad --package exits 80
+// before any request.
+func (c *installCmd) Validate() error {
+	if c.ScriptSyntax != "" {
+		syntax, ok := runbooks.ParseSyntax(c.ScriptSyntax)
+		if !ok {
+			return &steps.InputError{Field: "--script-syntax", Err: fmt.Errorf("%q is not bash or powershell", c.ScriptSyntax)}
+		}
+		c.ScriptSyntax = syntax
+	}
+	if c.ContainerFeed != "" && c.ContainerImage == "" {
+		return &steps.InputError{Field: "--container-feed", Err: errors.New("a container feed needs --container-image")}
+	}
+	if c.NoPackage {
+		return nil
+	}
+	pkg, err := octofleetPackage(c.Package, "")
+	if err != nil {
+		return &steps.InputError{Field: "--package", Err: err}
+	}
+	c.pkg = pkg
+	return nil
 }
 
 // Help is the long help of install.
 func (c *installCmd) Help() string {
 	return `Installs octofleet into a management space (--space, created when missing):
 its environments and the Octofleet tenant tag set, one step template per step,
-the octofleet package in the built-in feed (the binary the templates run), and
-the "octofleet" project with its tenant variable templates, variables and
+the octofleet package in the built-in feed (a binary per worker OS and
+architecture, and a launcher that runs the one for the worker), and the
+"octofleet" project with its tenant variable templates, variables and
 runbooks (Create Space, Seed Templates, Create Facade Project, Clone Instance
 Settings). Then register one tenant per managed space, instance or customer
 (register-tenant) and run the runbooks for them. A re-run changes nothing.
 
-Outputs: SpaceId, ProjectId.`
+Where the runbooks run: --worker-pool puts every step on that pool (the
+default: the space's default pool), --container-image in an execution
+container. The step templates' scripts are Bash or PowerShell
+(--script-syntax); by default the syntax the pool's workers run: PowerShell
+for a dynamic pool of Windows workers or a pool whose workers all run
+Windows, else Bash.
+
+Outputs: SpaceId, ProjectId, ScriptSyntax.`
 }
 
 // Run plans, prints and (unless --dry-run) applies the installation.
@@ -46,11 +87,7 @@ func (c *installCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog
 		return fmt.Errorf("install: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	pkg, err := c.packageFile()
-	if err != nil {
-		return err
-	}
-	bundle, err := runbooks.Bundle(dir, pkg)
+	bundle, err := runbooks.Bundle(dir, c.pkg)
 	if err != nil {
 		return fmt.Errorf("install: %w", err)
 	}
@@ -58,25 +95,39 @@ func (c *installCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog
 	if key == "" {
 		key = g.APIKey
 	}
-	step := &steps.Install{In: steps.InstallInput{Space: g.Space, Environments: c.Environments, HubAPIKey: key, RotateSecrets: c.RotateSecrets}, Bundle: bundle}
+	step := &steps.Install{In: steps.InstallInput{
+		Space: g.Space, Environments: c.Environments, HubAPIKey: key, RotateSecrets: c.RotateSecrets,
+		ScriptSyntax: c.ScriptSyntax, WorkerPool: c.WorkerPool, ContainerImage: c.ContainerImage, ContainerFeed: c.ContainerFeed,
+	}, Bundle: bundle}
 	return runStep(ctx, w, g, oct, step, c.DryRun, c.ExitCode)
 }
 
-// packageFile reads --package, or builds the package from the running binary.
-func (c *installCmd) packageFile() (*steps.PackageFile, error) {
-	if c.NoPackage {
-		return nil, nil
-	}
-	return octofleetPackage(c.Package, "")
-}
-
 // octofleetPackage reads the package file at path (octofleet.<version>.tar.gz
-// from build.sh), or, when path is empty, builds the package from the
-// running binary, as version (default: the binary's version). install and
-// create-facade-project upload it.
+// from build.sh), or builds the package from the binaries
+// octofleet_<os>_<arch>[.exe] in path when it is a folder (build.sh's
+// dist/), or, when path is empty, from the running binary and any such
+// binaries beside it, as version (default: the binary's version). install
+// and create-facade-project upload it.
 func octofleetPackage(path, version string) (*steps.PackageFile, error) {
+	if version == "" {
+		version = resolveVersion()
+	}
 	if path != "" {
-		return runbooks.ReadPackage(path)
+		fi, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("read package: %w", err)
+		}
+		if !fi.IsDir() {
+			return runbooks.ReadPackage(path)
+		}
+		bins, err := runbooks.BinariesIn(path)
+		if err != nil {
+			return nil, fmt.Errorf("read package binaries: %w", err)
+		}
+		if len(bins) == 0 {
+			return nil, fmt.Errorf("%s holds no binaries named %s (build.sh builds them into dist/)", path, runbooks.BinaryName("<os>/<arch>"))
+		}
+		return runbooks.PackageBinaries(bins, version)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -86,10 +137,17 @@ func octofleetPackage(path, version string) (*steps.PackageFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read this binary to package it: %w", err)
 	}
-	if version == "" {
-		version = resolveVersion()
+	bins := map[string][]byte{runtime.GOOS + "/" + runtime.GOARCH: bin}
+	// Run from dist/, the binaries build.sh built for the other workers go
+	// into the package too.
+	if beside, err := runbooks.BinariesIn(filepath.Dir(exe)); err == nil {
+		for t, b := range beside {
+			if _, ok := bins[t]; !ok {
+				bins[t] = b
+			}
+		}
 	}
-	return runbooks.Package(bin, version)
+	return runbooks.PackageBinaries(bins, version)
 }
 
 // runStep plans, prints and (unless dryRun) applies a step that has no

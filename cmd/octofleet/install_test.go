@@ -92,3 +92,37 @@ func TestInstallHubAPIKey(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallPackageFromDist: --package DIR packages the binaries of every
+// worker target found there (build.sh's dist/) and uploads that one
+// package; a re-run writes nothing. A folder without binaries, or a file
+// that is not there, exits 80 before any request.
+func TestInstallPackageFromDist(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	dist := t.TempDir()
+	for _, target := range runbooks.Targets {
+		if err := os.WriteFile(filepath.Join(dist, runbooks.BinaryName(target)), []byte("#!/bin/sh\necho "+target+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := h.run(t, "", "--space", "Hub", "install", "--package", dist)
+	if r.code != 0 || !strings.Contains(r.stdout, `create package "octofleet.`) {
+		t.Fatalf("install --package %s: exit %d\n%s\n%s", dist, r.code, r.stdout, r.stderr)
+	}
+	h.emu.ResetRequests()
+	if r := h.run(t, "", "--space", "Hub", "install", "--package", dist); r.code != 0 || len(h.emu.Writes()) != 0 {
+		t.Fatalf("second install: exit %d, writes %q\n%s", r.code, h.emu.Writes(), r.stdout)
+	}
+
+	for _, bad := range []string{t.TempDir(), filepath.Join(dist, "missing.tar.gz")} {
+		h.emu.ResetRequests()
+		r := h.run(t, "", "--space", "Hub", "install", "--package", bad)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "--package") {
+			t.Errorf("install --package %s: exit %d, want %d naming --package\n%s", bad, r.code, exitUsage, r.stderr)
+		}
+		if n := len(h.emu.Requests()); n != 0 {
+			t.Errorf("install --package %s made %d requests", bad, n)
+		}
+	}
+}

@@ -164,7 +164,7 @@ func (r *Result) run(ctx context.Context, out io.Writer, log *slog.Logger, pkg *
 		return fmt.Errorf("install into %q: %w", ManagementSpace, err)
 	}
 	fmt.Fprintf(out, "Installed octofleet into %q: %d step templates, package %s, project %q with %d runbooks.\n",
-		ManagementSpace, countTemplates(install), pkg.Name, install.Bundle.Project.Name, len(install.Bundle.Runbooks))
+		ManagementSpace, countTemplates(install), pkg.Name, install.Bundle.Project.Name, len(install.Bundle.Rendering.Runbooks))
 
 	for _, t := range Tenants {
 		if _, err := apply(ctx, hub, r.register(t)); err != nil {
@@ -466,7 +466,7 @@ func apply(ctx context.Context, oct steps.Octopus, s steps.Step) (steps.Outputs,
 }
 
 func countTemplates(i *steps.Install) int {
-	files, err := steps.LoadLibraryTemplates([]string{i.Bundle.TemplatesDir})
+	files, err := steps.LoadLibraryTemplates([]string{i.Bundle.Rendering.TemplatesDir})
 	if err != nil {
 		return 0
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 	"github.com/octofleet/octofleet/internal/octopus"
 	"github.com/octofleet/octofleet/runbooks"
 	"github.com/octofleet/octofleet/steps"
@@ -115,6 +116,19 @@ func TestDemo(t *testing.T) {
 		}
 		if (row.Facade != "") != (row.Tenant.Pattern == "facade") {
 			t.Errorf("%s (%s): facade run %q", row.Tenant.Name, row.Tenant.Pattern, row.Facade)
+		}
+	}
+
+	// Every link of the demo's documents resolves (stale-entry errors are
+	// left to emulator's TestCrawlLinks, which reaches every kind).
+	crawl := emulatortest.Crawl(t, res.Hub)
+	known := map[string]bool{}
+	for _, p := range emulatortest.KnownBrokenLinks {
+		known[p] = true
+	}
+	for _, b := range crawl.Broken {
+		if !known[b.Pattern()] {
+			t.Errorf("hub: GET %s: %d (link %s of %s)", b.URL, b.Status, b.Link, b.From)
 		}
 	}
 

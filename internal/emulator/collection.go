@@ -671,7 +671,7 @@ func (s *Server) pageOf(c *Call, itemType, segment, templateQuery string, total 
 	}
 	links := map[string]string{
 		"Self":         link(skip, take),
-		"Template":     base + "{/id}" + templateQuery,
+		"Template":     pageTemplate(base, segment, templateQuery),
 		"Page.All":     link(0, math.MaxInt32),
 		"Page.Current": link(skip, take),
 		"Page.Last":    link(max(pages-1, 0)*take, take),
@@ -690,4 +690,16 @@ func (s *Server) pageOf(c *Call, itemType, segment, templateQuery string, total 
 		"Items":          pageItems,
 		"Links":          links,
 	}, nil
+}
+
+// pageTemplate is the Template link of a paged list. A top-level collection
+// takes "{/id}" before its query ("/api/Spaces-1/environments{/id}{?skip,take}");
+// a sub-collection ("projectgroups/ProjectGroups-1/projects") has no route
+// by ID below it, and a templateQuery that starts with its own path
+// parameter ("{/version}") names it itself.
+func pageTemplate(base, segment, templateQuery string) string {
+	if strings.Contains(segment, "/") || strings.HasPrefix(templateQuery, "{/") {
+		return base + templateQuery
+	}
+	return base + "{/id}" + templateQuery
 }

@@ -42,7 +42,7 @@ func (s *Server) dashboard(c *Call, dynamic bool) (any, error) {
 		}
 		return m
 	}
-	var projectsWanted, envsWanted, tenantsWanted map[string]bool
+	var projectsWanted, envsWanted, tenantsWanted, groupsWanted map[string]bool
 	var tagsWanted []string
 	releaseWanted := ""
 	includePrevious := true
@@ -53,6 +53,32 @@ func (s *Server) dashboard(c *Call, dynamic bool) (any, error) {
 		projectsWanted = only("projectId")
 		tenantsWanted = only("selectedTenants")
 		tagsWanted = c.Query("selectedTags")
+		// The caller's dashboard configuration narrows what the request
+		// does not.
+		cfg := s.dashboardConfiguration(c)
+		set := func(field string) map[string]bool {
+			ids := strs(cfg, field)
+			if len(ids) == 0 {
+				return nil
+			}
+			filtered = true
+			m := map[string]bool{}
+			for _, id := range ids {
+				m[strings.ToLower(id)] = true
+			}
+			return m
+		}
+		if projectsWanted == nil {
+			projectsWanted = set("IncludedProjectIds")
+		}
+		if tenantsWanted == nil {
+			tenantsWanted = set("IncludedTenantIds")
+		}
+		envsWanted = set("IncludedEnvironmentIds")
+		groupsWanted = set("IncludedProjectGroupIds")
+		if len(tagsWanted) == 0 {
+			tagsWanted = strs(cfg, "IncludedTenantTags")
+		}
 		if len(tagsWanted) > 0 {
 			filtered = true
 		}
@@ -100,6 +126,7 @@ func (s *Server) dashboard(c *Call, dynamic bool) (any, error) {
 	for _, p := range projects {
 		id := strings.ToLower(str(p, "Id"))
 		if (projectsWanted != nil && !projectsWanted[id] && !projectsWanted[strings.ToLower(str(p, "Slug"))]) ||
+			(groupsWanted != nil && !groupsWanted[strings.ToLower(str(p, "ProjectGroupId"))]) ||
 			!s.permitted(c, "ProjectView", space, s.scopeOf(space, projectsKind, p)) {
 			continue
 		}

@@ -22,6 +22,7 @@ func init() {
 		Segment:       "deployments",
 		Scope:         SpaceScoped,
 		ItemType:      "Deployment",
+		NameField:     "Name", // partialName and name filter on it
 		NoUpdate:      true,
 		TemplateQuery: "{?skip,take,ids,projects,environments,tenants,channels,taskState,partialName}",
 		Defaults: func(c *Call, d Doc) error {
@@ -105,16 +106,17 @@ func deploymentCreated(c *Call, d Doc) error {
 	channel := s.docCopy(channelsKind, c.SpaceID, str(rel, "ChannelId"))
 	desc := fmt.Sprintf("Deploy %s release %s to %s", str(project, "Name"), str(rel, "Version"), str(env, "Name"))
 	return s.queueExecution(c, d, "Deploy", desc, "DeploymentId", planInput{
-		what:         "deployment",
-		project:      project,
-		process:      s.frozen(c.SpaceID, str(rel, "ProjectDeploymentProcessSnapshotId")),
-		variableSets: s.frozenVariableSets(c.SpaceID, rel, "ProjectVariableSetSnapshotId"),
-		environment:  env,
-		tenant:       tenant,
-		channelID:    str(rel, "ChannelId"),
-		ownerID:      str(project, "Id"),
-		selected:     toList(rel["SelectedPackages"]),
-		prompted:     promptedValues(d),
+		what:          "deployment",
+		project:       project,
+		process:       s.frozen(c.SpaceID, str(rel, "ProjectDeploymentProcessSnapshotId")),
+		variableSets:  s.frozenVariableSets(c.SpaceID, rel, "ProjectVariableSetSnapshotId"),
+		environment:   env,
+		tenant:        tenant,
+		channelID:     str(rel, "ChannelId"),
+		ownerID:       str(project, "Id"),
+		selected:      toList(rel["SelectedPackages"]),
+		prompted:      promptedValues(d),
+		guidedFailure: guidedFailureMode(str(project, "DefaultGuidedFailureMode"), env),
 		system: map[string]string{
 			"Octopus.Deployment.Id":        str(d, "Id"),
 			"Octopus.Deployment.Name":      str(d, "Name"),

@@ -70,3 +70,11 @@ func UploadPackage(t testing.TB, s *Server, fileName string, data []byte, query 
 	resp, raw := SendRequest(t, s, http.MethodPost, "/api/Spaces-1/packages/raw"+query, mw.FormDataContentType(), &body, s.APIKey())
 	return resp.StatusCode, raw
 }
+
+// NewEveryKindServer starts an emulator holding one document of every kind
+// the conformance samples create (the crawler and the route-coverage test
+// start from it).
+func NewEveryKindServer(t *testing.T) *Server {
+	t.Helper()
+	return coverageServer(t)
+}

@@ -50,6 +50,27 @@ func TestLifecyclePhaseOrder(t *testing.T) {
 	marker := t.TempDir() + "/fail"
 	envs, rel := phased(t, s, w, `if [ -e "`+marker+`" ]; then exit 3; fi; echo deployed`)
 
+	// Where the release may go: Dev only; Acme (connected to Production
+	// only) skips Dev.
+	template := func() (untenanted []string, acme []string) {
+		tpl := must(t, do(t, s, "GET", w.sp+"/releases/"+rel+"/deployments/template", nil), 200).Body
+		for _, x := range toAnyList(tpl["PromoteTo"]) {
+			untenanted = append(untenanted, str(x.(map[string]any), "Name"))
+		}
+		for _, x := range toAnyList(tpl["TenantPromotions"]) {
+			tp := x.(map[string]any)
+			if str(tp, "Id") == w.tenant {
+				for _, y := range toAnyList(tp["PromoteTo"]) {
+					acme = append(acme, str(y.(map[string]any), "Name"))
+				}
+			}
+		}
+		return untenanted, acme
+	}
+	if u, a := template(); strings.Join(u, ",") != "Dev" || strings.Join(a, ",") != "Production" {
+		t.Errorf("promote to %v, Acme to %v; want [Dev] and [Production]", u, a)
+	}
+
 	// Production before the required Dev phase: refused, nothing started.
 	r := must(t, deploy(t, s, w, rel, envs["Production"], ""), 400)
 	if msg := errorsOf(r); !strings.Contains(msg, "cannot be deployed to the environment 'Production'") || !strings.Contains(msg, "phase 'Dev'") {
@@ -72,6 +93,33 @@ func TestLifecyclePhaseOrder(t *testing.T) {
 	mustRemove(t, marker)
 	if task := finished(t, s, str(must(t, deploy(t, s, w, rel, envs["Dev"], ""), 201).Body, "TaskId")); task["State"] != "Success" {
 		t.Fatalf("dev deployment %v", task["State"])
+	}
+	if u, _ := template(); strings.Join(u, ",") != "Dev,Test,Production" {
+		t.Errorf("promote to %v after Dev, want [Dev Test Production]", u)
+	}
+	prog := must(t, do(t, s, "GET", w.sp+"/progression/"+w.project, nil), 200).Body
+	releases := toAnyList(prog["Releases"])
+	if len(releases) != 1 || len(toAnyList(prog["Environments"])) != 3 {
+		t.Fatalf("progression %s", must(t, do(t, s, "GET", w.sp+"/progression/"+w.project, nil), 200).Raw)
+	}
+	r0 := releases[0].(map[string]any)
+	if next := toAnyList(r0["NextDeployments"]); len(next) != 2 || next[0] != envs["Test"] || next[1] != envs["Production"] {
+		t.Errorf("next deployments %v", next)
+	}
+	if devDeps := toAnyList(r0["Deployments"].(map[string]any)[envs["Dev"]]); len(devDeps) != 2 ||
+		devDeps[0].(map[string]any)["State"] != "Success" || devDeps[1].(map[string]any)["State"] != "Failed" {
+		t.Errorf("Dev deployments %v", devDeps)
+	}
+	lp := must(t, do(t, s, "GET", w.sp+"/releases/"+rel+"/progression", nil), 200).Body
+	var progress []string
+	for _, x := range toAnyList(lp["Phases"]) {
+		progress = append(progress, str(x.(map[string]any), "Name")+":"+str(x.(map[string]any), "Progress"))
+	}
+	if got := strings.Join(progress, " "); got != "Dev:Complete Test:Pending Production:Current" {
+		t.Errorf("phases %s", got)
+	}
+	if devPhase := toAnyList(lp["Phases"])[0].(map[string]any); len(toAnyList(devPhase["Deployments"])) != 2 {
+		t.Errorf("Dev phase deployments %v", devPhase["Deployments"])
 	}
 	prod := must(t, deploy(t, s, w, rel, envs["Production"], ""), 201).Body
 	finished(t, s, str(prod, "TaskId"))

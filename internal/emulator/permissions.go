@@ -78,8 +78,7 @@ MachineDelete`)
 	return m
 }()
 
-// restriction narrows one grant; empty lists restrict nothing. IDs are
-// lower-cased.
+// restriction narrows one grant; empty lists restrict nothing.
 type restriction struct {
 	projects, projectGroups, environments, tenants []string
 }
@@ -136,13 +135,6 @@ func (s *Server) grantsOf(userID string) grants {
 		g.admin = true
 		return g
 	}
-	lower := func(l []string) []string {
-		out := make([]string, len(l))
-		for i, x := range l {
-			out[i] = strings.ToLower(x)
-		}
-		return out
-	}
 	for _, r := range s.st.all(scopedUserRolesKind.Name) {
 		if !teams[strings.ToLower(str(r.doc, "TeamId"))] {
 			continue
@@ -159,8 +151,8 @@ func (s *Server) grantsOf(userID string) grants {
 			continue
 		}
 		gr := grant{roleID: str(role.doc, "Id"), teamID: str(r.doc, "TeamId"), perms: map[string]bool{}, r: restriction{
-			projects: lower(strs(r.doc, "ProjectIds")), projectGroups: lower(strs(r.doc, "ProjectGroupIds")),
-			environments: lower(strs(r.doc, "EnvironmentIds")), tenants: lower(strs(r.doc, "TenantIds")),
+			projects: strs(r.doc, "ProjectIds"), projectGroups: strs(r.doc, "ProjectGroupIds"),
+			environments: strs(r.doc, "EnvironmentIds"), tenants: strs(r.doc, "TenantIds"),
 		}}
 		for _, p := range strs(role.doc, "GrantedSpacePermissions") {
 			gr.perms[p] = true
@@ -207,8 +199,8 @@ func (gr grant) allows(perm string, sc resScope) bool {
 	// when it or its group is listed.
 	if supported[restrictProjects] && (len(gr.r.projects) > 0 || len(gr.r.projectGroups) > 0) {
 		if p, ok := sc[restrictProjects]; ok {
-			inGroup := len(gr.r.projectGroups) > 0 && containsLower(gr.r.projectGroups, sc[restrictProjectGroups])
-			inProjects := len(gr.r.projects) > 0 && containsLower(gr.r.projects, p)
+			inGroup := len(gr.r.projectGroups) > 0 && containsFold(gr.r.projectGroups, sc[restrictProjectGroups])
+			inProjects := len(gr.r.projects) > 0 && containsFold(gr.r.projects, p)
 			if !inGroup && !inProjects {
 				return false
 			}
@@ -216,7 +208,7 @@ func (gr grant) allows(perm string, sc resScope) bool {
 	}
 	if supported[restrictProjectGroups] && len(gr.r.projectGroups) > 0 {
 		if _, isProject := sc[restrictProjects]; !isProject {
-			if pg, ok := sc[restrictProjectGroups]; ok && !containsLower(gr.r.projectGroups, pg) {
+			if pg, ok := sc[restrictProjectGroups]; ok && !containsFold(gr.r.projectGroups, pg) {
 				return false
 			}
 		}
@@ -228,21 +220,11 @@ func (gr grant) allows(perm string, sc resScope) bool {
 		if !supported[dim.name] || len(dim.ids) == 0 {
 			continue
 		}
-		if v, ok := sc[dim.name]; ok && !containsLower(dim.ids, v) {
+		if v, ok := sc[dim.name]; ok && !containsFold(dim.ids, v) {
 			return false
 		}
 	}
 	return true
-}
-
-func containsLower(lowered []string, s string) bool {
-	s = strings.ToLower(s)
-	for _, x := range lowered {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // permitted reports whether the caller holds perm in space for sc.
@@ -349,40 +331,43 @@ func (s *Server) visible(c *Call, k *Kind, rec *record) bool {
 // permissions for viewing, creating, editing and deleting it. "" needs no
 // particular permission beyond a role in the space.
 var segmentPermissions = map[string][4]string{
-	"projects":            {"ProjectView", "ProjectCreate", "ProjectEdit", "ProjectDelete"},
-	"channels":            {"ProjectView", "ProjectEdit", "ProjectEdit", "ProjectEdit"},
-	"deploymentprocesses": {"ProcessView", "ProcessEdit", "ProcessEdit", "ProcessEdit"},
-	"runbookprocesses":    {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
-	"runbooks":            {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
-	"runbooksnapshots":    {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
-	"runbookruns":         {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
-	"runbook-runs":        {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
-	"releases":            {"ReleaseView", "ReleaseCreate", "ReleaseEdit", "ReleaseDelete"},
-	"deployments":         {"DeploymentView", "DeploymentCreate", "DeploymentCreate", "DeploymentDelete"},
-	"tasks":               {"TaskView", "TaskCreate", "TaskEdit", "TaskEdit"},
-	"cancel":              {"TaskView", "TaskCancel", "TaskCancel", "TaskCancel"},
-	"variables":           {"VariableView", "VariableEdit", "VariableEdit", "VariableEdit"},
-	"libraryvariablesets": {"LibraryVariableSetView", "LibraryVariableSetCreate", "LibraryVariableSetEdit", "LibraryVariableSetDelete"},
-	"environments":        {"EnvironmentView", "EnvironmentCreate", "EnvironmentEdit", "EnvironmentDelete"},
-	"lifecycles":          {"LifecycleView", "LifecycleCreate", "LifecycleEdit", "LifecycleDelete"},
-	"projectgroups":       {"ProjectGroupView", "ProjectGroupCreate", "ProjectGroupEdit", "ProjectGroupDelete"},
-	"tenants":             {"TenantView", "TenantCreate", "TenantEdit", "TenantDelete"},
-	"tenantvariables":     {"TenantView", "TenantEdit", "TenantEdit", "TenantEdit"},
-	"tagsets":             {"", "TagSetCreate", "TagSetEdit", "TagSetDelete"},
-	"feeds":               {"FeedView", "FeedEdit", "FeedEdit", "FeedEdit"},
-	"packages":            {"FeedView", "BuiltInFeedPush", "BuiltInFeedPush", "BuiltInFeedAdminister"},
-	"actiontemplates":     {"ActionTemplateView", "ActionTemplateCreate", "ActionTemplateEdit", "ActionTemplateDelete"},
-	"workerpools":         {"WorkerView", "WorkerEdit", "WorkerEdit", "WorkerEdit"},
-	"teams":               {"TeamView", "TeamCreate", "TeamEdit", "TeamDelete"},
-	"scopeduserroles":     {"TeamView", "TeamEdit", "TeamEdit", "TeamEdit"},
-	"events":              {"EventView", "EventView", "EventView", "EventView"},
-	"subscriptions":       {"SubscriptionView", "SubscriptionCreate", "SubscriptionEdit", "SubscriptionDelete"},
-	"dashboard":           {"ProjectView", "", "", ""},
-	"interruptions":       {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
-	"submit":              {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
-	"responsible":         {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
-	"artifacts":           {"ArtifactView", "ArtifactCreate", "ArtifactEdit", "ArtifactDelete"},
-	"teammembership":      {"TeamView", "TeamView", "TeamView", "TeamView"},
+	"projects":               {"ProjectView", "ProjectCreate", "ProjectEdit", "ProjectDelete"},
+	"channels":               {"ProjectView", "ProjectEdit", "ProjectEdit", "ProjectEdit"},
+	"deploymentprocesses":    {"ProcessView", "ProcessEdit", "ProcessEdit", "ProcessEdit"},
+	"runbookprocesses":       {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
+	"runbooks":               {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
+	"runbooksnapshots":       {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
+	"runbookruns":            {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
+	"runbook-runs":           {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
+	"releases":               {"ReleaseView", "ReleaseCreate", "ReleaseEdit", "ReleaseDelete"},
+	"deployments":            {"DeploymentView", "DeploymentCreate", "DeploymentCreate", "DeploymentDelete"},
+	"tasks":                  {"TaskView", "TaskCreate", "TaskEdit", "TaskEdit"},
+	"cancel":                 {"TaskView", "TaskCancel", "TaskCancel", "TaskCancel"},
+	"variables":              {"VariableView", "VariableEdit", "VariableEdit", "VariableEdit"},
+	"libraryvariablesets":    {"LibraryVariableSetView", "LibraryVariableSetCreate", "LibraryVariableSetEdit", "LibraryVariableSetDelete"},
+	"environments":           {"EnvironmentView", "EnvironmentCreate", "EnvironmentEdit", "EnvironmentDelete"},
+	"lifecycles":             {"LifecycleView", "LifecycleCreate", "LifecycleEdit", "LifecycleDelete"},
+	"projectgroups":          {"ProjectGroupView", "ProjectGroupCreate", "ProjectGroupEdit", "ProjectGroupDelete"},
+	"tenants":                {"TenantView", "TenantCreate", "TenantEdit", "TenantDelete"},
+	"tenantvariables":        {"TenantView", "TenantEdit", "TenantEdit", "TenantEdit"},
+	"tagsets":                {"", "TagSetCreate", "TagSetEdit", "TagSetDelete"},
+	"feeds":                  {"FeedView", "FeedEdit", "FeedEdit", "FeedEdit"},
+	"packages":               {"FeedView", "BuiltInFeedPush", "BuiltInFeedPush", "BuiltInFeedAdminister"},
+	"actiontemplates":        {"ActionTemplateView", "ActionTemplateCreate", "ActionTemplateEdit", "ActionTemplateDelete"},
+	"workerpools":            {"WorkerView", "WorkerEdit", "WorkerEdit", "WorkerEdit"},
+	"teams":                  {"TeamView", "TeamCreate", "TeamEdit", "TeamDelete"},
+	"scopeduserroles":        {"TeamView", "TeamEdit", "TeamEdit", "TeamEdit"},
+	"events":                 {"EventView", "EventView", "EventView", "EventView"},
+	"subscriptions":          {"SubscriptionView", "SubscriptionCreate", "SubscriptionEdit", "SubscriptionDelete"},
+	"dashboard":              {"ProjectView", "", "", ""},
+	"interruptions":          {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
+	"submit":                 {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
+	"responsible":            {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
+	"artifacts":              {"ArtifactView", "ArtifactCreate", "ArtifactEdit", "ArtifactDelete"},
+	"teammembership":         {"TeamView", "TeamView", "TeamView", "TeamView"},
+	"progression":            {"ProjectView", "", "", ""},
+	"template":               {"DeploymentView", "", "", ""},
+	"dashboardconfiguration": {"ProjectView", "", "", ""},
 }
 
 // requiredPermission is the permission a space route needs ("" when a role
@@ -422,6 +407,12 @@ func (s *Server) requestScope(c *Call, space, pattern string) resScope {
 			continue
 		}
 		k := kindBySegment(segs[i-1])
+		switch p {
+		case "{projectId}":
+			k = projectsKind // projects/{projectId}/..., progression/{projectId}
+		case "{releaseId}":
+			k = releasesKind
+		}
 		if k == nil {
 			continue
 		}
@@ -483,7 +474,7 @@ func (s *Server) bodyScope(c *Call, space string) resScope {
 // kindBySegment finds the kind served at a URL segment.
 func kindBySegment(seg string) *Kind {
 	for _, k := range kindsOrder {
-		if strings.EqualFold(k.Segment, seg) && !k.NoRoutes {
+		if strings.EqualFold(k.Segment, seg) {
 			return k
 		}
 	}

@@ -59,6 +59,7 @@ func init() {
 				"Channel":            linkTo(d, "channels", "ChannelId"),
 				"Deployments":        self + "/deployments{?skip,take}",
 				"DeploymentTemplate": self + "/deployments/template",
+				"Progression":        self + "/progression",
 				"Web":                "/app#/" + str(d, "SpaceId") + "/releases/" + str(d, "Id"),
 			}
 		},

@@ -274,10 +274,13 @@ func (r *runner) execute(ctx context.Context, j *job) (state, message string, wa
 				continue
 			}
 			res := r.runAction(ctx, j, st, a, outputs, actLog)
+			res = r.guide(ctx, j, st, a, outputs, actLog, res)
 			stepWarned = stepWarned || res.warned
 			if res.err != nil {
 				stepFailed = true
-				actLog.add("Error", res.err.Error(), s.now())
+				if !res.logged {
+					actLog.add("Error", res.err.Error(), s.now())
+				}
 				if failure == "" {
 					failure = res.err.Error()
 				}
@@ -317,4 +320,33 @@ func (r *runner) execute(ctx context.Context, j *job) (state, message string, wa
 		return taskFailed, msg, true
 	}
 	return taskSuccess, "", warnings
+}
+
+// guide holds a failed action for guided failure, when the execution uses
+// it: Retry runs the action again, Ignore and Exclude (the emulator has no
+// machines to exclude) carry on as if it had succeeded, Fail fails it.
+func (r *runner) guide(ctx context.Context, j *job, st planStep, a planAction, outputs dictionary, log *activity, res actionResult) actionResult {
+	s := r.srv
+	for res.err != nil && j.plan.guidedFailure && ctx.Err() == nil {
+		log.add("Error", res.err.Error(), s.now())
+		res.logged = true
+		answer, err := r.interrupt(ctx, j, interruptionGuided, "Guided failure: "+a.name, guidedForm(res.err.Error()), nil, log)
+		if err != nil {
+			return res
+		}
+		if notes := answer["notes"]; notes != "" {
+			log.add("Info", "Notes: "+notes, s.now())
+		}
+		switch answer["guidance"] {
+		case "Retry":
+			log.add("Info", "Retrying "+a.name+".", s.now())
+			res = r.runAction(ctx, j, st, a, outputs, log)
+		case "Ignore", "Exclude":
+			log.add("Warning", "The failure of "+a.name+" was ignored.", s.now())
+			return actionResult{warned: true}
+		default:
+			return res
+		}
+	}
+	return res
 }

@@ -31,11 +31,15 @@ const maskText = "********"
 type actionResult struct {
 	err    error
 	warned bool
+	logged bool // err is in the log already
 }
 
 // runAction runs one action and adds its output variables to outputs.
 func (r *runner) runAction(ctx context.Context, j *job, st planStep, a planAction, outputs dictionary, log *activity) actionResult {
 	s := r.srv
+	if a.actionType == "Octopus.Manual" {
+		return r.manualIntervention(ctx, j, a, log)
+	}
 	if a.actionType != "Octopus.Script" {
 		log.add("Warning", fmt.Sprintf("The emulator does not run %s actions: %s was skipped.", a.actionType, a.name), s.now())
 		return actionResult{warned: true}
@@ -100,6 +104,7 @@ func (r *runner) runAction(ctx context.Context, j *job, st planStep, a planActio
 	out := &scriptOutput{log: log, now: s.now, category: "Info", outputs: outputs, action: a.name, step: st.name}
 	out.setSecrets(vars.secrets())
 	code, err := runBash(ctx, work, vars, script, args, out)
+	r.collectArtifacts(j, work, out.artifacts, log)
 	if err != nil {
 		return actionResult{err: err, warned: out.warned}
 	}
@@ -265,6 +270,8 @@ type scriptOutput struct {
 	action   string
 	step     string
 	warned   bool
+	// artifacts are the files createArtifact asked for.
+	artifacts []artifactRef
 }
 
 func (o *scriptOutput) setSecrets(secrets []string) {
@@ -328,6 +335,10 @@ func (o *scriptOutput) service(name, attrs string) {
 			o.outputs.set("Octopus.Action["+owner+"].Output."+n, a["value"], sensitive)
 		}
 		o.log.add("Verbose", fmt.Sprintf("Output variable Octopus.Action[%s].Output.%s set.", o.action, n), o.now())
+	case "createartifact":
+		if a["path"] != "" {
+			o.artifacts = append(o.artifacts, artifactRef{path: a["path"], name: a["name"]})
+		}
 	case "stdout-default":
 		o.category = "Info"
 	case "stdout-verbose":

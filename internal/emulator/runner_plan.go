@@ -13,6 +13,15 @@ type execPlan struct {
 	preamble []string
 	vars     dictionary
 	steps    []planStep
+	// space, related and scope describe the execution to the interruptions
+	// and artifacts it creates: its space, the IDs they are related to
+	// (RelatedDocumentIds, "regarding") and its project, environment and
+	// tenant (for permission restrictions).
+	space   string
+	related []string
+	scope   map[string]any
+	// guidedFailure holds a failed action for a person's guidance.
+	guidedFailure bool
 }
 
 type planStep struct {
@@ -87,6 +96,10 @@ type planInput struct {
 	selected     []any  // SelectedPackages of the snapshot or release
 	system       map[string]string
 	prompted     map[string]string
+	// guidedFailure: the run asked for it (UseGuidedFailure), or its
+	// project or runbook's DefaultGuidedFailureMode is On, or
+	// EnvironmentDefault with the environment's UseGuidedFailure.
+	guidedFailure bool
 }
 
 // buildPlan resolves a process into a plan. Expects the store locked.

@@ -23,6 +23,7 @@ func init() {
 		Segment:       "runbookRuns",
 		Scope:         SpaceScoped,
 		ItemType:      "RunbookRun",
+		NameField:     "Name", // partialName and name filter on it
 		NoUpdate:      true,
 		TemplateQuery: "{?skip,take,ids,projects,environments,tenants,runbooks,taskState,partialName}",
 		Defaults:      executionDefaults,
@@ -196,15 +197,16 @@ func runbookRunCreated(c *Call, d Doc) error {
 	}
 	desc := fmt.Sprintf("Run %s in %s", str(rb, "Name"), str(env, "Name"))
 	return s.queueExecution(c, d, "RunbookRun", desc, "RunbookRunId", planInput{
-		what:         "runbook run",
-		project:      project,
-		process:      s.frozen(c.SpaceID, str(snap, "FrozenRunbookProcessId")),
-		variableSets: s.frozenVariableSets(c.SpaceID, snap, "FrozenProjectVariableSetId"),
-		environment:  env,
-		tenant:       tenant,
-		ownerID:      str(rb, "Id"),
-		selected:     toList(snap["SelectedPackages"]),
-		prompted:     promptedValues(d),
+		what:          "runbook run",
+		project:       project,
+		process:       s.frozen(c.SpaceID, str(snap, "FrozenRunbookProcessId")),
+		variableSets:  s.frozenVariableSets(c.SpaceID, snap, "FrozenProjectVariableSetId"),
+		environment:   env,
+		tenant:        tenant,
+		ownerID:       str(rb, "Id"),
+		selected:      toList(snap["SelectedPackages"]),
+		prompted:      promptedValues(d),
+		guidedFailure: guidedFailureMode(str(rb, "DefaultGuidedFailureMode"), env),
 		system: map[string]string{
 			"Octopus.Runbook.Id":           str(rb, "Id"),
 			"Octopus.Runbook.Name":         str(rb, "Name"),
@@ -232,8 +234,29 @@ func (s *Server) queueExecution(c *Call, d Doc, name, desc, argName string, in p
 	d["TaskId"] = taskID
 	d["QueueTime"] = task["QueueTime"]
 	in.system["Octopus.Task.Id"] = taskID
-	s.tasks().enqueue(taskID, desc, s.buildPlan(c, in))
+	plan := s.buildPlan(c, in)
+	plan.space = c.SpaceID
+	plan.related = []string{str(d, "Id"), taskID, str(in.project, "Id"), str(in.environment, "Id")}
+	plan.scope = map[string]any{"ProjectId": str(in.project, "Id"), "EnvironmentId": str(in.environment, "Id"), "TenantId": nil}
+	if in.tenant != nil {
+		plan.related = append(plan.related, str(in.tenant, "Id"))
+		plan.scope["TenantId"] = str(in.tenant, "Id")
+	}
+	plan.guidedFailure = in.guidedFailure || boolean(d, "UseGuidedFailure")
+	s.tasks().enqueue(taskID, desc, plan)
 	return nil
+}
+
+// guidedFailureMode applies a DefaultGuidedFailureMode (On, Off,
+// EnvironmentDefault) to an environment.
+func guidedFailureMode(mode string, env Doc) bool {
+	switch strings.ToLower(mode) {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	return boolean(env, "UseGuidedFailure")
 }
 
 // promptedValues returns the values of prompted variables a body carries:
@@ -309,6 +332,9 @@ func (s *Server) startPerTarget(c *Call, k *Kind, project, base, body Doc, envNa
 			d := cloneDoc(base)
 			d["EnvironmentId"] = env.doc["Id"]
 			d["FormValues"] = commandVariables(body)
+			if v, ok := body["useguidedfailure"].(bool); ok {
+				d["UseGuidedFailure"] = v // null means "the default"
+			}
 			if t != nil {
 				d["TenantId"] = t["Id"]
 			}

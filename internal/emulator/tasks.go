@@ -102,6 +102,12 @@ func taskFilter(c *Call, d Doc) bool {
 	if c.queryBool("hasWarningsOrErrors", false) && !boolean(d, "HasWarningsOrErrors") {
 		return false
 	}
+	if c.queryBool("hasPendingInterruptions", false) && !boolean(d, "HasPendingInterruptions") {
+		return false
+	}
+	if n := c.QueryValue("node"); n != "" && !strings.EqualFold(n, str(d, "ServerNode")) {
+		return false
+	}
 	args, _ := d["Arguments"].(map[string]any)
 	for param, field := range map[string]string{"project": "ProjectId", "environment": "EnvironmentId", "tenant": "TenantId", "runbook": "RunbookId"} {
 		if want := c.QueryValue(param); want != "" && !strings.EqualFold(want, str(c.srv.taskSubject(d, args), field)) {

@@ -160,6 +160,13 @@ echo "done"`)
 		t.Errorf("dynamic dashboard with previous: %d items, want 3", len(dyn.Items))
 	}
 
+	// The caller's dashboard configuration narrows its dashboard.
+	emulatortest.Call(t, emu, http.MethodPut, "/api/"+tasksSpace+"/dashboardconfiguration", map[string]any{"IncludedTenantIds": []string{beta}}, nil)
+	if f := getDashboard(t, emu, emu.APIKey(), "/api/"+tasksSpace+"/dashboard"); !f.IsFiltered || len(f.Tenants) != 1 || len(f.Items) != 2 {
+		t.Errorf("configured to Beta: tenants %+v, %d items", f.Tenants, len(f.Items))
+	}
+	emulatortest.Call(t, emu, http.MethodPut, "/api/"+tasksSpace+"/dashboardconfiguration", map[string]any{}, nil)
+
 	// Task lists and their filters.
 	list := func(q tasks.TasksQuery) []string {
 		t.Helper()

@@ -81,3 +81,12 @@ func decode(t testing.TB, method, path string, raw []byte, out any) {
 		}
 	}
 }
+
+// Body GETs path with the admin key and returns the answer's body as text,
+// failing the test unless it is 2xx.
+func Body(t testing.TB, srv *emulator.Server, path string) string {
+	t.Helper()
+	var out string
+	Call(t, srv, http.MethodGet, path, nil, &out)
+	return out
+}
