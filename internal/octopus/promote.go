@@ -92,4 +92,3 @@ func (c *Client) CurrentUserID(ctx context.Context) (string, error) {
 	}
 	return me.ID, nil
 }
-

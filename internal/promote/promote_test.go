@@ -147,7 +147,7 @@ func seedHub(t *testing.T, in instance, extra ...string) *seeder {
 			}}},
 			map[string]any{"Name": "Deploy", "Properties": map[string]any{}, "Actions": []any{map[string]any{
 				"Name": "Deploy", "ActionType": "Octopus.TentaclePackage",
-				"Packages": []any{map[string]any{"Name": "", "PackageId": "web", "FeedId": s.ids["feed"], "AcquisitionLocation": "Server"}},
+				"Packages":   []any{map[string]any{"Name": "", "PackageId": "web", "FeedId": s.ids["feed"], "AcquisitionLocation": "Server"}},
 				"Properties": map[string]any{"Octopus.Action.Package.PackageId": "web", "Octopus.Action.Package.FeedId": s.ids["feed"]},
 			}}},
 		}
