@@ -64,7 +64,7 @@ func (c *Client) CreateDocument(ctx context.Context, path string, doc Document, 
 	if n, ok := doc["Name"].(string); ok {
 		what = fmt.Sprintf("%s %q", path, n)
 	}
-	return createOnce(ctx, what, func() (Document, error) {
+	return createOnce(ctx, c, what, func() (Document, error) {
 		var got Document
 		err := c.postRaw(ctx, path, doc, &got)
 		return got, err
