@@ -169,4 +169,3 @@ func TestFleetRunTagged(t *testing.T) {
 		t.Errorf("status: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
-
