@@ -212,3 +212,19 @@ func TestTeamMembershipPreview(t *testing.T) {
 		t.Errorf("membership of no one: %v", got)
 	}
 }
+
+func TestSpaceManagersManageTheirTeamsThroughUnscopedRoutes(t *testing.T) {
+	t.Parallel()
+	s := emulatortest.New(t)
+	u := emulatortest.NewUser(t, s, "manager", emulatortest.Grant{Role: "Space manager", SpaceID: "Spaces-1"})
+	team := must(t, do(t, s, "POST", "/api/teams", map[string]any{"Name": "Ops", "SpaceId": "Spaces-1", "MemberUserIds": []any{}}, u.APIKey), 201).Body
+	must(t, do(t, s, "POST", "/api/scopeduserroles", map[string]any{"TeamId": str(team, "Id"), "UserRoleId": "userroles-projectviewer", "SpaceId": "Spaces-1"}, u.APIKey), 201)
+	team["Description"] = "edited"
+	must(t, do(t, s, "PUT", "/api/teams/"+str(team, "Id"), team, u.APIKey), 200)
+	// A system team, or another space's, stays out of reach.
+	denied(t, do(t, s, "POST", "/api/teams", map[string]any{"Name": "Everyone else", "MemberUserIds": []any{}}, u.APIKey), "TeamCreate")
+	other := str(must(t, do(t, s, "POST", "/api/spaces", map[string]any{"Name": "Other", "SpaceManagersTeams": []any{"teams-administrators"}}), 201).Body, "Id")
+	denied(t, do(t, s, "POST", "/api/teams", map[string]any{"Name": "Theirs", "SpaceId": other, "MemberUserIds": []any{}}, u.APIKey), "TeamCreate")
+	team["SpaceId"] = other
+	denied(t, do(t, s, "PUT", "/api/teams/"+str(team, "Id"), team, u.APIKey), "TeamEdit")
+}
