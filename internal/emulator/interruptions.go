@@ -259,7 +259,7 @@ func (r *runner) interrupt(ctx context.Context, j *job, kind, title string, form
 	if err != nil {
 		return nil, fmt.Errorf("create the interruption: %w", err)
 	}
-	log.add("Info", fmt.Sprintf("Waiting for %s (interruption %s).", strings.ToLower(title[:1])+title[1:], id), s.now())
+	log.add("Info", fmt.Sprintf("Waiting for an answer to %q (interruption %s).", title, id), s.now())
 	select {
 	case v := <-ch:
 		if err := s.mutate(func(c *Call) error {
