@@ -42,6 +42,7 @@ type CLI struct {
 	Trigger                 triggerCmd                 `cmd:"" help:"Start a runbook run or deployment for one tenant, follow its task log and exit with its result." group:"Steps"`
 
 	RegisterTenant registerTenantCmd `cmd:"" help:"Ensure a tenant of the management space: tags, project connections and variables." group:"Steps"`
+	Fleet          fleetCmd          `cmd:"" help:"Status, drift check, apply and runbook runs over every tenant of the fleet, on every instance."`
 	Install        installCmd        `cmd:"" help:"Install the step templates, package, project and runbooks into a management space."`
 	Demo           demoCmd           `cmd:"" help:"Run the whole management-space story against two in-memory Octopus servers."`
 	Export         exportCmd         `cmd:"" help:"Write the step templates and runbook project the binary embeds."`
@@ -59,6 +60,7 @@ type Globals struct {
 	Output      string           `help:"Output: text, json, or octopus (text plus service messages setting output variables)." enum:"text,json,octopus" default:"text"`
 	LogLevel    slog.Level       `help:"Log level on stderr: debug, info, warn, error." env:"OCTOFLEET_LOG_LEVEL" default:"info" placeholder:"LEVEL"`
 	RateLimit   int              `help:"Client-side limit in requests per minute (0 = off)." env:"OCTOFLEET_RATE_LIMIT" default:"0" placeholder:"N"`
+	Retries     int              `help:"Retry budget of the run: retries after 5xx answers, dropped connections, and creates an existence check showed did not land (429s wait without spending it; 0 = never retry)." env:"OCTOFLEET_RETRIES" default:"1000" placeholder:"N"`
 	VersionFlag kong.VersionFlag `name:"version" help:"Print the version and exit."`
 
 	log *slog.Logger // set once the flags are parsed
@@ -69,7 +71,18 @@ func (g *Globals) Validate() error {
 	if g.RateLimit < 0 {
 		return errors.New("--rate-limit must be 0 (off) or a positive number of requests per minute")
 	}
+	if g.Retries < 0 {
+		return errors.New("--retries must be 0 (never retry) or a positive number of retries")
+	}
 	return nil
+}
+
+// retryBudget is --retries in octopus.Options terms (there 0 means the default).
+func (g *Globals) retryBudget() int {
+	if g.Retries == 0 {
+		return -1
+	}
+	return g.Retries
 }
 
 // logger returns the run's logger (a discarding one before parsing is done).

@@ -49,6 +49,9 @@ type Faults struct {
 	// DropRate is the probability of applying the request and then closing
 	// the connection without an answer.
 	DropRate float64
+	// ThrottleRate is the probability of answering 429 with Retry-After: 1
+	// without applying the request, as an overloaded server does.
+	ThrottleRate float64
 	// RateLimitPerMinute, when positive, answers 429 with Retry-After to a
 	// user's requests beyond this many in a minute (Octopus 2026.3+ limits
 	// each user).
@@ -67,6 +70,8 @@ type Request struct {
 	Route string
 	// Status is the status sent; 0 when the connection was dropped.
 	Status int
+	// At is when the request arrived (for tests of client-side pacing).
+	At time.Time
 
 	accounted bool
 }
@@ -267,7 +272,7 @@ func (s *Server) mutate(fn func(c *Call) error) error {
 // rate limit, injected failures, routing, the handler under the store lock,
 // saving, and finally the answer (or a dropped connection).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := Request{Method: r.Method, Path: r.URL.Path}
+	rec := Request{Method: r.Method, Path: r.URL.Path, At: time.Now()}
 	status := s.serve(w, r, &rec)
 	rec.Status = status
 	if !rec.accounted {
@@ -294,7 +299,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *Request) int
 		}
 		return answer(status, func() { writeError(w, err) })
 	}
-	if d := s.opts.Faults.Latency; d > 0 {
+	if d := s.faults.latency(); d > 0 {
 		select {
 		case <-time.After(d):
 		case <-r.Context().Done():

@@ -1,0 +1,114 @@
+package fleet_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/octofleet/octofleet/internal/emulator"
+	"github.com/octofleet/octofleet/internal/fleet"
+	"github.com/octofleet/octofleet/internal/fleet/fleettest"
+)
+
+func newEngine(t *testing.T, fx *fleettest.Fixture, mut ...func(*fleet.Options)) *fleet.Engine {
+	t.Helper()
+	keys := fleet.Keys{}
+	for u, k := range fx.Keys() {
+		keys.Add(u, k)
+	}
+	opts := fleet.Options{Keys: keys, Package: fx.Package, BackupDir: t.TempDir()}
+	for _, m := range mut {
+		m(&opts)
+	}
+	return fleet.New(context.Background(), opts)
+}
+
+func loadHub(t *testing.T, e *fleet.Engine, fx *fleettest.Fixture) *fleet.Fleet {
+	t.Helper()
+	hub, err := e.Pool().Client(fx.Hub.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := fleet.LoadHub(context.Background(), hub, fx.Hub.URL(), fleettest.Space)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestFleetDriftApplyConverges: every pattern's tenant is drifted before its
+// runbooks ran; apply brings each in line; a second drift finds nothing
+// and writes nothing on either instance.
+func TestFleetDriftApplyConverges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fx := fleettest.New(t)
+
+	e := newEngine(t, fx)
+	f := loadHub(t, e, fx)
+	if len(f.Targets) != len(fleettest.Tenants) {
+		t.Fatalf("targets = %d, want %d", len(f.Targets), len(fleettest.Tenants))
+	}
+	if f.Read > 8 {
+		t.Errorf("loading the fleet took %d requests, want at most 8", f.Read)
+	}
+	for _, tg := range f.Targets {
+		if tg.Problem != "" {
+			t.Fatalf("%s: %s", tg.Tenant, tg.Problem)
+		}
+	}
+	for _, r := range e.Run(ctx, f.Targets, fleet.PlanOnly) {
+		if r.Err() != nil {
+			t.Fatalf("drift %s: %v", r.Target.Tenant, r.Err())
+		}
+		if !r.Drifted() {
+			t.Errorf("drift %s: in line before its runbooks ran", r.Target.Tenant)
+		}
+	}
+	if w := append(fx.Hub.Writes(), fx.Regional.Writes()...); len(w) > 0 {
+		t.Fatalf("drift wrote %q", w)
+	}
+
+	for _, r := range newEngine(t, fx).Run(ctx, f.Targets, fleet.ApplyAll) {
+		if r.Err() != nil {
+			t.Fatalf("apply %s: %v", r.Target.Tenant, r.Err())
+		}
+	}
+	if len(fx.Regional.Writes()) == 0 {
+		t.Error("apply wrote nothing on the regional instance")
+	}
+
+	fx.Hub.ResetRequests()
+	fx.Regional.ResetRequests()
+	e = newEngine(t, fx)
+	f = loadHub(t, e, fx)
+	for _, r := range e.Run(ctx, f.Targets, fleet.PlanOnly) {
+		if r.Err() != nil {
+			t.Fatalf("second drift %s: %v", r.Target.Tenant, r.Err())
+		}
+		if r.Drifted() {
+			t.Errorf("second drift %s: %d changes: %+v", r.Target.Tenant, r.Changes, r.Steps)
+		}
+	}
+	if w := append(fx.Hub.Writes(), fx.Regional.Writes()...); len(w) > 0 {
+		t.Errorf("second drift wrote %q", w)
+	}
+	// One connection per instance: each was dialled (GET /api/) once.
+	for _, s := range []struct {
+		name string
+		reqs int
+	}{{"hub", countRoot(fx.Hub.Requests())}, {"regional", countRoot(fx.Regional.Requests())}} {
+		if s.reqs != 1 {
+			t.Errorf("%s: %d dials, want 1", s.name, s.reqs)
+		}
+	}
+}
+
+func countRoot(rs []emulator.Request) int {
+	n := 0
+	for _, r := range rs {
+		if r.Method == "GET" && (r.Path == "/api/" || r.Path == "/api") {
+			n++
+		}
+	}
+	return n
+}

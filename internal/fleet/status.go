@@ -1,0 +1,106 @@
+package fleet
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"time"
+)
+
+// LastRun is a runbook's last run for a tenant.
+type LastRun struct {
+	State  string    `json:"state"`
+	When   time.Time `json:"when"`
+	TaskID string    `json:"taskId"`
+}
+
+// StatusRow is a tenant's status.
+type StatusRow struct {
+	Target Target `json:"target"`
+	// Runs are each runbook's last run for the tenant, by runbook name.
+	Runs map[string]LastRun `json:"runs,omitempty"`
+	// ServerVersion is the version the tenant's instance reports.
+	ServerVersion string `json:"serverVersion,omitempty"`
+}
+
+// Status is the fleet's state, as fleet status shows it.
+type Status struct {
+	Rows []StatusRow `json:"rows"`
+	// Versions are the server versions by instance URL ("" when it could
+	// not be read) and Errors why not.
+	Versions map[string]string `json:"versions"`
+	Errors   map[string]string `json:"errors,omitempty"`
+}
+
+// Status reads each tenant's last runbook runs from the hub (the project's
+// runbook runs and runbooks, then their tasks a hundred at a time: a handful
+// of reads for the whole fleet) and each instance's server version (one read
+// per instance). The drift state comes with the fleet (Target.Drift).
+func (e *Engine) Status(ctx context.Context, f *Fleet, targets []Target) (Status, error) {
+	st := Status{Versions: map[string]string{}, Errors: map[string]string{}}
+	runs := map[string]map[string]LastRun{} // tenant Id -> runbook name -> run
+	if f.Hub.ProjectID != "" {
+		hub, err := e.pool.Client(f.Hub.URL)
+		if err != nil {
+			return st, err
+		}
+		rbs, err := hub.Runbooks(ctx, f.Hub.SpaceID)
+		if err != nil {
+			return st, err
+		}
+		rbName := map[string]string{}
+		for _, rb := range rbs {
+			rbName[rb.ID] = rb.Name
+		}
+		all, err := hub.ProjectRunbookRuns(ctx, f.Hub.SpaceID, f.Hub.ProjectID)
+		if err != nil {
+			return st, err
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i].Created.After(all[j].Created) })
+		var taskIDs []string
+		for _, r := range all {
+			if runs[r.TenantID] == nil {
+				runs[r.TenantID] = map[string]LastRun{}
+			}
+			name := rbName[r.RunbookID]
+			if _, seen := runs[r.TenantID][name]; seen {
+				continue
+			}
+			runs[r.TenantID][name] = LastRun{When: r.Created, TaskID: r.TaskID}
+			taskIDs = append(taskIDs, r.TaskID)
+		}
+		tasks, err := hub.Tasks(ctx, taskIDs)
+		if err != nil {
+			return st, err
+		}
+		state := map[string]string{}
+		for _, t := range tasks {
+			state[t.ID] = t.State
+		}
+		for _, byName := range runs {
+			for n, r := range byName {
+				r.State = state[r.TaskID]
+				byName[n] = r
+			}
+		}
+	}
+	var instances []string
+	for _, t := range targets {
+		if u := NormalizeURL(t.Instance); u != "" && !slices.Contains(instances, u) {
+			instances = append(instances, u)
+		}
+	}
+	for _, u := range instances {
+		cl, err := e.pool.Client(u)
+		if err == nil {
+			st.Versions[u], err = cl.ServerVersion(ctx)
+		}
+		if err != nil {
+			st.Versions[u], st.Errors[u] = "", err.Error()
+		}
+	}
+	for _, t := range targets {
+		st.Rows = append(st.Rows, StatusRow{Target: t, Runs: runs[t.TenantID], ServerVersion: st.Versions[NormalizeURL(t.Instance)]})
+	}
+	return st, nil
+}
