@@ -583,6 +583,22 @@ func (s *Server) authorizeSystem(c *Call, g grants, method, pattern string) erro
 		if len(segs) >= 2 && segs[0] == "spaces" && segs[1] == "{id}" && !s.canSeeSpace(c, c.Param("id")) {
 			return errForbidden("SpaceView")
 		}
+		// Other users and the user roles need UserView and UserRoleView,
+		// held at the system level or in some space (the built-in System
+		// manager and Space manager roles carry them); everyone reads
+		// their own user.
+		need := ""
+		switch {
+		case segs[0] == "users" && len(segs) == 1:
+			need = "UserView"
+		case segs[0] == "users" && segs[1] == "{id}" && !strings.EqualFold(c.Param("id"), c.UserID):
+			need = "UserView"
+		case segs[0] == "userroles":
+			need = "UserRoleView"
+		}
+		if need != "" && !g.system[need] && !s.heldInSomeSpace(g, need) {
+			return errForbidden(need)
+		}
 		return nil
 	}
 	// Users manage their own API keys.
@@ -636,4 +652,16 @@ func (s *Server) authorizeSystem(c *Call, g grants, method, pattern string) erro
 		return errForbidden(need)
 	}
 	return nil
+}
+
+// heldInSomeSpace reports whether any of the user's space grants holds perm.
+func (s *Server) heldInSomeSpace(g grants, perm string) bool {
+	for _, list := range g.spaces {
+		for _, gr := range list {
+			if gr.perms[perm] {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -228,3 +228,18 @@ func TestSpaceManagersManageTheirTeamsThroughUnscopedRoutes(t *testing.T) {
 	team["SpaceId"] = other
 	denied(t, do(t, s, "PUT", "/api/teams/"+str(team, "Id"), team, u.APIKey), "TeamEdit")
 }
+
+func TestReadingUsersAndRolesNeedsPermissions(t *testing.T) {
+	t.Parallel()
+	s := emulatortest.New(t)
+	viewer := emulatortest.NewUser(t, s, "viewer", emulatortest.Grant{Role: "Project viewer", SpaceID: "Spaces-1"})
+	manager := emulatortest.NewUser(t, s, "manager", emulatortest.Grant{Role: "Space manager", SpaceID: "Spaces-1"})
+	must(t, do(t, s, "GET", "/api/users/me", nil, viewer.APIKey), 200)
+	must(t, do(t, s, "GET", "/api/users/"+viewer.ID, nil, viewer.APIKey), 200)
+	must(t, do(t, s, "GET", "/api/users/"+viewer.ID+"/teams", nil, viewer.APIKey), 200)
+	denied(t, do(t, s, "GET", "/api/users", nil, viewer.APIKey), "UserView")
+	denied(t, do(t, s, "GET", "/api/users/"+manager.ID, nil, viewer.APIKey), "UserView")
+	denied(t, do(t, s, "GET", "/api/userroles", nil, viewer.APIKey), "UserRoleView")
+	must(t, do(t, s, "GET", "/api/users", nil, manager.APIKey), 200)
+	must(t, do(t, s, "GET", "/api/userroles/all", nil, manager.APIKey), 200)
+}
