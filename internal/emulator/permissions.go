@@ -415,7 +415,6 @@ var segmentPermissions = map[string][4]string{
 	"git-credentials":        {"GitCredentialView", "GitCredentialEdit", "GitCredentialEdit", "GitCredentialEdit"},
 	"deploymenttargettags":   {"TargetTagView", "TargetTagAdminister", "TargetTagAdminister", "TargetTagAdminister"},
 	"rerun":                  {"TaskView", "", "", ""}, // the new deployment or run is checked itself
-	"template":               {"DeploymentView", "", "", ""},
 	"dashboardconfiguration": {"ProjectView", "", "", ""},
 }
 
