@@ -196,6 +196,20 @@ func TestTenantRestriction(t *testing.T) {
 		t.Errorf("tasks listed %v, want only %s", got, str(dep, "TaskId"))
 	}
 	denied(t, do(t, s, "POST", "/api/tasks/"+str(other, "TaskId")+"/cancel", nil, u.APIKey), "TaskCancel")
+	// Where it may deploy: Acme only; the dashboard shows Acme's cells only.
+	tpl := must(t, do(t, s, "GET", sp+"/releases/"+w.relA+"/deployments/template", nil, u.APIKey), 200).Body
+	if tps := toAnyList(tpl["TenantPromotions"]); len(tps) != 1 || str(tps[0].(map[string]any), "Id") != w.acme {
+		t.Errorf("tenant promotions %v", tps)
+	}
+	dash := must(t, do(t, s, "GET", sp+"/dashboard", nil, u.APIKey), 200).Body
+	for _, it := range toAnyList(dash["Items"]) {
+		if str(it.(map[string]any), "TenantId") != w.acme {
+			t.Errorf("dashboard item %v", it)
+		}
+	}
+	if n := len(toAnyList(dash["Items"])); n != 1 {
+		t.Errorf("%d dashboard items, want Acme's one", n)
+	}
 }
 
 func TestTeamMembershipPreview(t *testing.T) {
