@@ -76,7 +76,15 @@
 // gives *Server the methods authorize(c *Call, method, pattern string) error
 // and canSeeSpace(c *Call, spaceID string) bool, every request is checked
 // with the first (after its space is resolved, under the store lock) and
-// space lists are filtered with the second.
+// space lists are filtered with the second. permissions.go provides them:
+// the permission a route needs comes from its resource segment
+// (segmentPermissions: add a new kind's segment there), the documents it
+// addresses from its parameters and body, and scoped user role
+// restrictions (projects, project groups, environments, tenants) narrow the
+// permissions that support them (permissionRestrictions). Lists drop what
+// the caller may not view (Server.visible, called by selected); handlers
+// that create executions check them again (Server.require), whatever route
+// created them.
 //
 // # State
 //

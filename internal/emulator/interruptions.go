@@ -23,6 +23,10 @@ import (
 
 var interruptionsKind *Kind
 
+// errNotPending answers an interruption already answered (the real
+// server's words, OctopusDeploy/Issues #4550 and #4646).
+var errNotPending = badRequest("The interruption is not pending input")
+
 // Interruption types (InterruptionResource.Type).
 const (
 	interruptionManual = "ManualIntervention"
@@ -134,7 +138,7 @@ func takeResponsibility(c *Call) (any, error) {
 		return nil, err
 	}
 	if !boolean(rec.doc, "IsPending") {
-		return nil, badRequest("This interruption has already been submitted.")
+		return nil, errNotPending
 	}
 	if !s.mayTakeResponsibility(c, rec.doc) {
 		return nil, badRequest("Only members of the responsible teams can take responsibility for this interruption.")
@@ -168,7 +172,7 @@ func submitInterruption(c *Call) (any, error) {
 	}
 	d := rec.doc
 	if !boolean(d, "IsPending") {
-		return nil, badRequest("This interruption has already been submitted.")
+		return nil, errNotPending
 	}
 	if !strings.EqualFold(str(d, "ResponsibleUserId"), c.UserID) {
 		return nil, badRequest("You must take responsibility for this interruption before you can submit it.")
@@ -259,7 +263,7 @@ func (r *runner) interrupt(ctx context.Context, j *job, kind, title string, form
 	if err != nil {
 		return nil, fmt.Errorf("create the interruption: %w", err)
 	}
-	log.add("Info", fmt.Sprintf("Waiting for %s (interruption %s).", strings.ToLower(title[:1])+title[1:], id), s.now())
+	log.add("Info", fmt.Sprintf("Waiting for an answer to %q (interruption %s).", title, id), s.now())
 	select {
 	case v := <-ch:
 		if err := s.mutate(func(c *Call) error {
@@ -346,7 +350,10 @@ func (r *runner) manualIntervention(ctx context.Context, j *job, a planAction, l
 		log.add("Info", "Notes: "+notes, s.now())
 	}
 	if answer["result"] == "Abort" {
-		return actionResult{err: fmt.Errorf("the manual intervention %s was aborted", a.name)}
+		// An abort is a failure like any other for the run conditions of
+		// later steps (OctopusDeploy/docs#2580), but not one guided
+		// failure asks about again (OctopusDeploy/Issues #7454).
+		return actionResult{err: fmt.Errorf("the manual intervention %s was aborted", a.name), final: true}
 	}
 	log.add("Info", "The manual intervention "+a.name+" was approved: proceeding.", s.now())
 	return actionResult{}

@@ -21,6 +21,10 @@ import (
 // (OctopusDeploy/Issues #4709). Redeploying a release to an environment it
 // already reached is always allowed (OctopusDeploy/Issues #2449).
 
+// errNotPromotable is the real server's refusal of a deployment ahead of
+// the lifecycle, as quoted in Zywave/OctopusDeploy-Kraken#58.
+var errNotPromotable = badRequest("The release has not been deployed to the required environments before it can be promoted to this environment. Check the lifecycle associated with this project's deployment process.")
+
 // phase is one lifecycle phase, resolved.
 type phase struct {
 	name     string
@@ -129,10 +133,10 @@ func (s *Server) checkProgression(space string, rel, project, env, tenant Doc) e
 			break
 		}
 	}
-	// The real server's wording for these refusals is not published; the
-	// Octopus CLI's own message for the same case (OctopusDeploy/
-	// OctopusClients#161) names the causes: the environment is not in the
-	// lifecycle, or the lifecycle has not reached its phase.
+	// The real server's wording for an environment outside the lifecycle is
+	// not published; the Octopus CLI's message for it (OctopusDeploy/
+	// OctopusClients#161) names the cause. The one for a phase not reached
+	// yet is errNotPromotable.
 	if at < 0 {
 		return badRequest(fmt.Sprintf("Release '%s' of project '%s' cannot be deployed to the environment '%s': the environment is not in the lifecycle '%s'.",
 			str(rel, "Version"), str(project, "Name"), str(env, "Name"), str(lc, "Name")))
@@ -176,12 +180,7 @@ func (s *Server) checkProgression(space string, rel, project, env, tenant Doc) e
 			}
 		}
 		if have < need {
-			who := ""
-			if tenant != nil {
-				who = " for the tenant '" + str(tenant, "Name") + "'"
-			}
-			return badRequest(fmt.Sprintf("Release '%s' of project '%s' cannot be deployed to the environment '%s'%s: the lifecycle '%s' has not reached this phase; the phase '%s' needs %d successful deployment(s) of the release first and has %d.",
-				str(rel, "Version"), str(project, "Name"), str(env, "Name"), who, str(lc, "Name"), p.name, need, have))
+			return errNotPromotable
 		}
 	}
 	return nil

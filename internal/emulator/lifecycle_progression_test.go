@@ -73,7 +73,8 @@ func TestLifecyclePhaseOrder(t *testing.T) {
 
 	// Production before the required Dev phase: refused, nothing started.
 	r := must(t, deploy(t, s, w, rel, envs["Production"], ""), 400)
-	if msg := errorsOf(r); !strings.Contains(msg, "cannot be deployed to the environment 'Production'") || !strings.Contains(msg, "phase 'Dev'") {
+	if msg := errorsOf(r); msg != "The release has not been deployed to the required environments before it can be promoted to this environment. Check the lifecycle associated with this project's deployment process." ||
+		str(r.Body, "ErrorMessage") != "There was a problem with your request." {
 		t.Errorf("refusal %q", msg)
 	}
 	if n := len(items(t, must(t, do(t, s, "GET", "/api/tasks", nil), 200))); n != 0 {
@@ -131,7 +132,7 @@ func TestLifecyclePhaseOrder(t *testing.T) {
 		"ProjectEnvironments": map[string]any{w.project: []any{envs["Dev"], envs["Production"]}}}), 201).Body, "Id")
 	finished(t, s, str(must(t, deploy(t, s, w, rel, envs["Production"], w.tenant), 201).Body, "TaskId"))
 	r = must(t, deploy(t, s, w, rel, envs["Production"], beta), 400)
-	if !strings.Contains(errorsOf(r), "for the tenant 'Beta'") {
+	if !strings.Contains(errorsOf(r), "before it can be promoted to this environment") {
 		t.Errorf("tenant refusal %q", errorsOf(r))
 	}
 	finished(t, s, str(must(t, deploy(t, s, w, rel, envs["Dev"], beta), 201).Body, "TaskId"))

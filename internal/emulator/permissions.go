@@ -78,6 +78,18 @@ MachineDelete`)
 	return m
 }()
 
+// supportedRestrictions indexes permissionRestrictions.
+var supportedRestrictions = func() map[string]map[string]bool {
+	m := map[string]map[string]bool{}
+	for p, dims := range permissionRestrictions {
+		m[p] = map[string]bool{}
+		for _, d := range dims {
+			m[p][d] = true
+		}
+	}
+	return m
+}()
+
 // restriction narrows one grant; empty lists restrict nothing.
 type restriction struct {
 	projects, projectGroups, environments, tenants []string
@@ -192,10 +204,7 @@ func (gr grant) allows(perm string, sc resScope) bool {
 	if gr.r.none() {
 		return true
 	}
-	supported := map[string]bool{}
-	for _, d := range permissionRestrictions[perm] {
-		supported[d] = true
-	}
+	supported := supportedRestrictions[perm]
 	// Projects and project groups are one dimension: a project is allowed
 	// when it or its group is listed.
 	if supported[restrictProjects] && (len(gr.r.projects) > 0 || len(gr.r.projectGroups) > 0) {
@@ -339,7 +348,18 @@ func (s *Server) visible(c *Call, k *Kind, rec *record) bool {
 			return true
 		}
 	}
-	return s.permitted(c, perm, space, s.scopeOf(space, k, rec.doc))
+	// Most callers hold the permission unrestricted, or not at all: answer
+	// those without working out what the document is about.
+	held := false
+	for _, gr := range g.spaces[strings.ToLower(space)] {
+		if gr.perms[perm] {
+			if gr.r.none() {
+				return true
+			}
+			held = true
+		}
+	}
+	return held && s.permitted(c, perm, space, s.scopeOf(space, k, rec.doc))
 }
 
 // segmentPermissions maps a route's resource segment (lower case) to the
@@ -395,7 +415,6 @@ var segmentPermissions = map[string][4]string{
 	"git-credentials":        {"GitCredentialView", "GitCredentialEdit", "GitCredentialEdit", "GitCredentialEdit"},
 	"deploymenttargettags":   {"TargetTagView", "TargetTagAdminister", "TargetTagAdminister", "TargetTagAdminister"},
 	"rerun":                  {"TaskView", "", "", ""}, // the new deployment or run is checked itself
-	"template":               {"DeploymentView", "", "", ""},
 	"dashboardconfiguration": {"ProjectView", "", "", ""},
 }
 
@@ -563,6 +582,22 @@ func (s *Server) authorizeSystem(c *Call, g grants, method, pattern string) erro
 		if len(segs) >= 2 && segs[0] == "spaces" && segs[1] == "{id}" && !s.canSeeSpace(c, c.Param("id")) {
 			return errForbidden("SpaceView")
 		}
+		// Other users and the user roles need UserView and UserRoleView,
+		// held at the system level or in some space (the built-in System
+		// manager and Space manager roles carry them); everyone reads
+		// their own user.
+		need := ""
+		switch {
+		case segs[0] == "users" && len(segs) == 1:
+			need = "UserView"
+		case segs[0] == "users" && segs[1] == "{id}" && !strings.EqualFold(c.Param("id"), c.UserID):
+			need = "UserView"
+		case segs[0] == "userroles":
+			need = "UserRoleView"
+		}
+		if need != "" && !g.system[need] && !s.heldInSomeSpace(g, need) {
+			return errForbidden(need)
+		}
 		return nil
 	}
 	// Users manage their own API keys.
@@ -583,12 +618,49 @@ func (s *Server) authorizeSystem(c *Call, g grants, method, pattern string) erro
 	case http.MethodDelete:
 		need = perms[2]
 	}
-	// Space managers edit their own space.
+	// Space managers edit their own space, and its teams and their roles
+	// through the unscoped routes too (the team's or role's SpaceId says
+	// which space: the document's, or the body's for a new one).
 	if segs[0] == "spaces" && len(segs) >= 2 && s.permitted(c, need, c.Param("id"), resScope{}) {
 		return nil
+	}
+	if segs[0] == "teams" || segs[0] == "scopeduserroles" {
+		space := ""
+		if len(segs) >= 2 && segs[1] == "{id}" {
+			k := teamsKind
+			if segs[0] == "scopeduserroles" {
+				k = scopedUserRolesKind
+			}
+			if rec := s.st.get(k.Name, "", c.Param("id")); rec != nil {
+				space = str(rec.doc, "SpaceId")
+			}
+		}
+		if body, err := decodeDoc(c.RawBody()); err == nil && body != nil {
+			if bs := str(body, "SpaceId"); bs != "" {
+				if space != "" && !strings.EqualFold(space, bs) {
+					return errForbidden(need) // moving a team to another space is a system change
+				}
+				space = bs
+			}
+		}
+		if space != "" && s.permitted(c, need, space, resScope{}) {
+			return nil
+		}
 	}
 	if !g.system[need] {
 		return errForbidden(need)
 	}
 	return nil
+}
+
+// heldInSomeSpace reports whether any of the user's space grants holds perm.
+func (s *Server) heldInSomeSpace(g grants, perm string) bool {
+	for _, list := range g.spaces {
+		for _, gr := range list {
+			if gr.perms[perm] {
+				return true
+			}
+		}
+	}
+	return false
 }

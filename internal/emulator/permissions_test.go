@@ -196,6 +196,20 @@ func TestTenantRestriction(t *testing.T) {
 		t.Errorf("tasks listed %v, want only %s", got, str(dep, "TaskId"))
 	}
 	denied(t, do(t, s, "POST", "/api/tasks/"+str(other, "TaskId")+"/cancel", nil, u.APIKey), "TaskCancel")
+	// Where it may deploy: Acme only; the dashboard shows Acme's cells only.
+	tpl := must(t, do(t, s, "GET", sp+"/releases/"+w.relA+"/deployments/template", nil, u.APIKey), 200).Body
+	if tps := toAnyList(tpl["TenantPromotions"]); len(tps) != 1 || str(tps[0].(map[string]any), "Id") != w.acme {
+		t.Errorf("tenant promotions %v", tps)
+	}
+	dash := must(t, do(t, s, "GET", sp+"/dashboard", nil, u.APIKey), 200).Body
+	for _, it := range toAnyList(dash["Items"]) {
+		if str(it.(map[string]any), "TenantId") != w.acme {
+			t.Errorf("dashboard item %v", it)
+		}
+	}
+	if n := len(toAnyList(dash["Items"])); n != 1 {
+		t.Errorf("%d dashboard items, want Acme's one", n)
+	}
 }
 
 func TestTeamMembershipPreview(t *testing.T) {
@@ -211,4 +225,35 @@ func TestTeamMembershipPreview(t *testing.T) {
 	if got := must(t, do(t, s, "GET", "/api/teammembership?userId=Users-999", nil), 200).Array; len(got) != 0 {
 		t.Errorf("membership of no one: %v", got)
 	}
+}
+
+func TestSpaceManagersManageTheirTeamsThroughUnscopedRoutes(t *testing.T) {
+	t.Parallel()
+	s := emulatortest.New(t)
+	u := emulatortest.NewUser(t, s, "manager", emulatortest.Grant{Role: "Space manager", SpaceID: "Spaces-1"})
+	team := must(t, do(t, s, "POST", "/api/teams", map[string]any{"Name": "Ops", "SpaceId": "Spaces-1", "MemberUserIds": []any{}}, u.APIKey), 201).Body
+	must(t, do(t, s, "POST", "/api/scopeduserroles", map[string]any{"TeamId": str(team, "Id"), "UserRoleId": "userroles-projectviewer", "SpaceId": "Spaces-1"}, u.APIKey), 201)
+	team["Description"] = "edited"
+	must(t, do(t, s, "PUT", "/api/teams/"+str(team, "Id"), team, u.APIKey), 200)
+	// A system team, or another space's, stays out of reach.
+	denied(t, do(t, s, "POST", "/api/teams", map[string]any{"Name": "Everyone else", "MemberUserIds": []any{}}, u.APIKey), "TeamCreate")
+	other := str(must(t, do(t, s, "POST", "/api/spaces", map[string]any{"Name": "Other", "SpaceManagersTeams": []any{"teams-administrators"}}), 201).Body, "Id")
+	denied(t, do(t, s, "POST", "/api/teams", map[string]any{"Name": "Theirs", "SpaceId": other, "MemberUserIds": []any{}}, u.APIKey), "TeamCreate")
+	team["SpaceId"] = other
+	denied(t, do(t, s, "PUT", "/api/teams/"+str(team, "Id"), team, u.APIKey), "TeamEdit")
+}
+
+func TestReadingUsersAndRolesNeedsPermissions(t *testing.T) {
+	t.Parallel()
+	s := emulatortest.New(t)
+	viewer := emulatortest.NewUser(t, s, "viewer", emulatortest.Grant{Role: "Project viewer", SpaceID: "Spaces-1"})
+	manager := emulatortest.NewUser(t, s, "manager", emulatortest.Grant{Role: "Space manager", SpaceID: "Spaces-1"})
+	must(t, do(t, s, "GET", "/api/users/me", nil, viewer.APIKey), 200)
+	must(t, do(t, s, "GET", "/api/users/"+viewer.ID, nil, viewer.APIKey), 200)
+	must(t, do(t, s, "GET", "/api/users/"+viewer.ID+"/teams", nil, viewer.APIKey), 200)
+	denied(t, do(t, s, "GET", "/api/users", nil, viewer.APIKey), "UserView")
+	denied(t, do(t, s, "GET", "/api/users/"+manager.ID, nil, viewer.APIKey), "UserView")
+	denied(t, do(t, s, "GET", "/api/userroles", nil, viewer.APIKey), "UserRoleView")
+	must(t, do(t, s, "GET", "/api/users", nil, manager.APIKey), 200)
+	must(t, do(t, s, "GET", "/api/userroles/all", nil, manager.APIKey), 200)
 }

@@ -327,7 +327,7 @@ func (r *runner) execute(ctx context.Context, j *job) (state, message string, wa
 // machines to exclude) carry on as if it had succeeded, Fail fails it.
 func (r *runner) guide(ctx context.Context, j *job, st planStep, a planAction, outputs dictionary, log *activity, res actionResult) actionResult {
 	s := r.srv
-	for res.err != nil && j.plan.guidedFailure && ctx.Err() == nil {
+	for res.err != nil && !res.final && j.plan.guidedFailure && ctx.Err() == nil {
 		log.add("Error", res.err.Error(), s.now())
 		res.logged = true
 		answer, err := r.interrupt(ctx, j, interruptionGuided, "Guided failure: "+a.name, guidedForm(res.err.Error()), nil, log)

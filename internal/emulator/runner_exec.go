@@ -32,6 +32,7 @@ type actionResult struct {
 	err    error
 	warned bool
 	logged bool // err is in the log already
+	final  bool // a failure guided failure does not hold (an aborted manual intervention)
 }
 
 // runAction runs one action and adds its output variables to outputs.

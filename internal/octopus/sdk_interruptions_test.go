@@ -186,8 +186,16 @@ if [ -e "`+marker+`" ]; then exit 5; fi`)...)
 		t.Errorf("content %q", body)
 	}
 
-	// Abort fails the deployment; cancel while held cancels it and drops the interruption.
-	aborted := deploy(false)
+	// Answered interruptions take no second answer.
+	var again map[string]any
+	if status := emulatortest.CallAs(t, emu, emu.APIKey(), http.MethodPost, "/api/"+tasksSpace+"/interruptions/"+in.GetID()+"/submit", submit, &again); status != 400 {
+		t.Errorf("a second answer: %d, want 400", status)
+	}
+
+	// Abort fails the deployment, with no guided failure question even
+	// though the deployment uses guided failure; cancel while held cancels
+	// it and drops the interruption.
+	aborted := deploy(true)
 	in = pendingInterruption(t, emu, c, aborted)
 	if _, err := c.Interruptions.TakeResponsibility(in); err != nil {
 		t.Fatal(err)
