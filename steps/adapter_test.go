@@ -3,6 +3,7 @@ package steps_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/octofleet/octofleet/internal/emulator"
 	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
@@ -20,7 +21,10 @@ func dialNew(t testing.TB, opts ...func(*emulator.Options)) (*emulator.Server, *
 // mustDial dials the real adapter to emu with the admin API key.
 func mustDial(t testing.TB, emu *emulator.Server) *octopus.Client {
 	t.Helper()
-	oct, err := octopus.Dial(context.Background(), octopus.Options{URL: emu.URL(), APIKey: emu.APIKey()})
+	// Retries back off in milliseconds, not the production 200ms-5s, so
+	// that tests of faults stay quick.
+	oct, err := octopus.Dial(context.Background(), octopus.Options{URL: emu.URL(), APIKey: emu.APIKey(),
+		RetryBaseDelay: time.Millisecond, RetryMaxDelay: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("dial emulator: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -131,7 +132,7 @@ func (f *fixture) userID(t testing.TB, username string) string {
 }
 
 func dialEmulator(ctx context.Context, url, apiKey string) (steps.Octopus, error) {
-	c, err := octopus.Dial(ctx, octopus.Options{URL: url, APIKey: apiKey})
+	c, err := octopus.Dial(ctx, octopus.Options{URL: url, APIKey: apiKey, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 10 * time.Millisecond})
 	if err != nil {
 		return nil, err
 	}

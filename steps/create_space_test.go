@@ -462,12 +462,12 @@ func TestCreateSpacePartialFailure(t *testing.T) {
 		{"project group refused", func(f *fixture, id string) {
 			f.emu.FailNext(http.MethodPost, "/api/"+id+"/projectgroups", http.StatusBadRequest, 1)
 		}},
-		{"tag set failing twice with 500", func(f *fixture, id string) {
-			f.emu.FailNext(http.MethodPost, "/api/"+id+"/tagsets", http.StatusInternalServerError, 2)
+		{"tag set failing with 500 past the retries", func(f *fixture, id string) {
+			f.emu.FailNext(http.MethodPost, "/api/"+id+"/tagsets", http.StatusInternalServerError, 11)
 		}},
 		{"team create answer lost", func(f *fixture, id string) {
 			f.emu.DropNext(http.MethodPost, "/api/"+id+"/teams", 1)
-			f.emu.FailNext(http.MethodPost, "/api/scopeduserroles", http.StatusServiceUnavailable, 2)
+			f.emu.FailNext(http.MethodPost, "/api/scopeduserroles", http.StatusServiceUnavailable, 11)
 		}},
 	}
 	for _, tc := range tests {

@@ -60,6 +60,7 @@ type Globals struct {
 	Output      string           `help:"Output: text, json, or octopus (text plus service messages setting output variables)." enum:"text,json,octopus" default:"text"`
 	LogLevel    slog.Level       `help:"Log level on stderr: debug, info, warn, error." env:"OCTOFLEET_LOG_LEVEL" default:"info" placeholder:"LEVEL"`
 	RateLimit   int              `help:"Client-side limit in requests per minute (0 = off)." env:"OCTOFLEET_RATE_LIMIT" default:"0" placeholder:"N"`
+	Retries     int              `help:"Retry budget of the run: retries after 5xx answers, dropped connections, and creates an existence check showed did not land (429s wait without spending it; 0 = never retry)." env:"OCTOFLEET_RETRIES" default:"1000" placeholder:"N"`
 	VersionFlag kong.VersionFlag `name:"version" help:"Print the version and exit."`
 
 	log *slog.Logger // set once the flags are parsed
@@ -70,7 +71,18 @@ func (g *Globals) Validate() error {
 	if g.RateLimit < 0 {
 		return errors.New("--rate-limit must be 0 (off) or a positive number of requests per minute")
 	}
+	if g.Retries < 0 {
+		return errors.New("--retries must be 0 (never retry) or a positive number of retries")
+	}
 	return nil
+}
+
+// retryBudget is --retries in octopus.Options terms (there 0 means the default).
+func (g *Globals) retryBudget() int {
+	if g.Retries == 0 {
+		return -1
+	}
+	return g.Retries
 }
 
 // logger returns the run's logger (a discarding one before parsing is done).

@@ -26,6 +26,7 @@ type emulatorCmd struct {
 	Latency            time.Duration `help:"Delay added to every response." default:"0s"`
 	ErrorRate          float64       `help:"Fraction of requests (0-1) answered with a 500." default:"0"`
 	DropRate           float64       `help:"Fraction of requests (0-1) applied, then dropped without a response." default:"0"`
+	ThrottleRate       float64       `help:"Fraction of requests (0-1) answered with a 429 (Retry-After: 1) without being applied." default:"0"`
 	RateLimit429       int           `name:"rate-limit-429" help:"Answer 429 with Retry-After beyond N requests per minute (0 = off)." default:"0" placeholder:"N"`
 	Seed               int64         `help:"Seed for the random faults (0 = random)." default:"0"`
 	AuthProviders      []string      `help:"Authentication providers this instance has, by configuration section (e.g. authentication-usernamepassword,authentication-aad); default: all." placeholder:"SECTION"`
@@ -49,7 +50,7 @@ func (c *emulatorCmd) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("--listen must be HOST:PORT (port 0 picks a free one), got %q", c.Listen)
 	}
-	for name, r := range map[string]float64{"--error-rate": c.ErrorRate, "--drop-rate": c.DropRate} {
+	for name, r := range map[string]float64{"--error-rate": c.ErrorRate, "--drop-rate": c.DropRate, "--throttle-rate": c.ThrottleRate} {
 		if r < 0 || r > 1 {
 			return fmt.Errorf("%s must be between 0 and 1, got %g", name, r)
 		}
@@ -83,6 +84,7 @@ func (c *emulatorCmd) Run(ctx context.Context, w io.Writer, kctx *kong.Context, 
 			Latency:            c.Latency,
 			ErrorRate:          c.ErrorRate,
 			DropRate:           c.DropRate,
+			ThrottleRate:       c.ThrottleRate,
 			RateLimitPerMinute: c.RateLimit429,
 			Seed:               c.Seed,
 		},

@@ -29,12 +29,23 @@ func main() {
 
 // dialOctopus connects the real adapter to the server the global flags name.
 func dialOctopus(ctx context.Context, g *Globals, log *slog.Logger) (steps.Octopus, error) {
-	c, err := octopus.Dial(ctx, octopus.Options{
+	return dialOctopusWith(ctx, g, log, nil)
+}
+
+// dialOctopusWith is dialOctopus with tune applied to the options (tests
+// shorten the retry backoff).
+func dialOctopusWith(ctx context.Context, g *Globals, log *slog.Logger, tune func(*octopus.Options)) (steps.Octopus, error) {
+	opts := octopus.Options{
 		URL:                g.Server,
 		APIKey:             g.APIKey,
 		RateLimitPerMinute: g.RateLimit,
+		RetryBudget:        g.retryBudget(),
 		Logger:             log,
-	})
+	}
+	if tune != nil {
+		tune(&opts)
+	}
+	c, err := octopus.Dial(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to octopus: %w", err) // never a typed nil *Client in the interface
 	}

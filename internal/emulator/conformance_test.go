@@ -527,9 +527,11 @@ func checkDefinition(t *testing.T, sw *swaggerDoc, definition string, doc any) {
 
 // propertySchema is the part of a swagger property schema the check follows.
 type propertySchema struct {
-	Ref   string `json:"$ref"`
-	Type  string `json:"type"`
-	Items *struct {
+	Ref    string `json:"$ref"`
+	Type   string `json:"type"`
+	Format string `json:"format"`
+	Enum   []any  `json:"enum"`
+	Items  *struct {
 		Ref string `json:"$ref"`
 	} `json:"items"`
 }
@@ -565,6 +567,9 @@ func definitionProblems(sw *swaggerDoc, definition, path string, doc any, depth 
 		if json.Unmarshal(raw, &ps) != nil {
 			continue
 		}
+		if p := valueProblem(ps, v); p != "" {
+			problems = append(problems, fmt.Sprintf("%s.%s (%s): %s", path, k, definition, p))
+		}
 		switch {
 		case ps.Ref != "":
 			problems = append(problems, definitionProblems(sw, refName(ps.Ref), path+"."+k, v, depth+1)...)
@@ -590,4 +595,36 @@ func definitionProblems(sw *swaggerDoc, definition, path string, doc any, depth 
 	}
 	sort.Strings(problems)
 	return problems
+}
+
+// valueProblem compares a served value with its property's swagger type:
+// the real server's serializer writes null for an absent value, never a
+// typed field's empty string ("" is not a date a client can parse). A
+// number or boolean where the swagger says string is not reported: the
+// swagger's generator types some properties as string that the server
+// writes otherwise (DebugMode, ActionTemplateSearchResource.Version).
+func valueProblem(ps propertySchema, v any) string {
+	sv, isString := v.(string)
+	switch ps.Type {
+	case "string":
+		if !isString || sv != "" {
+			return ""
+		}
+		if ps.Format == "date-time" || ps.Format == "date" {
+			return "served \"\" for a " + ps.Format + ": want null or a date"
+		}
+		if len(ps.Enum) > 0 {
+			for _, e := range ps.Enum {
+				if e == "" {
+					return ""
+				}
+			}
+			return "served \"\", which is not one of its values: want null"
+		}
+	case "integer", "number", "boolean", "array", "object":
+		if isString {
+			return fmt.Sprintf("served the string %q, want a value of type %s or null", sv, ps.Type)
+		}
+	}
+	return ""
 }

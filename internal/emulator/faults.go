@@ -68,8 +68,25 @@ func (s *Server) DropNext(method, pathPrefix string, times int) {
 	s.faults.drops = append(s.faults.drops, &faultRule{method: method, prefix: pathPrefix, left: times})
 }
 
+// SetFaults replaces the random faults (latency, error, drop, throttle and
+// rate-limit settings) from now on, for a test that injects faults into one
+// phase of a run; FailNext and DropNext rules stay. The generator is seeded
+// again with f.Seed.
+func (s *Server) SetFaults(f Faults) {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.cfg = f
+	s.faults.rnd = rand.New(rand.NewSource(f.Seed))
+}
+
+func (f *faultState) latency() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cfg.Latency
+}
+
 // injectedFailure reports whether this request must fail, and with which
-// status: FailNext rules first, then ErrorRate.
+// status: FailNext rules first, then ErrorRate, then ThrottleRate.
 func (f *faultState) injectedFailure(method, path string) (int, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -78,6 +95,9 @@ func (f *faultState) injectedFailure(method, path string) (int, bool) {
 	}
 	if f.cfg.ErrorRate > 0 && f.rnd.Float64() < f.cfg.ErrorRate {
 		return http.StatusInternalServerError, true
+	}
+	if f.cfg.ThrottleRate > 0 && f.rnd.Float64() < f.cfg.ThrottleRate {
+		return http.StatusTooManyRequests, true
 	}
 	return 0, false
 }

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 )
@@ -184,4 +185,44 @@ func (s *Server) checkProgression(space string, rel, project, env, tenant Doc) e
 		}
 	}
 	return nil
+}
+
+func init() {
+	addRoute(http.MethodGet, "lifecycles/{id}/preview", RouteSpace, func(c *Call) (any, error) {
+		rec, err := c.srv.find(c, lifecyclesKind, c.Param("id"))
+		if err != nil {
+			return nil, err
+		}
+		return c.srv.lifecyclePreview(c, rec), nil
+	})
+	addRoute(http.MethodGet, "lifecycles/previews", RouteSpace, func(c *Call) (any, error) {
+		out := []any{}
+		for _, id := range c.Query("ids") {
+			rec, err := c.srv.find(c, lifecyclesKind, id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c.srv.lifecyclePreview(c, rec))
+		}
+		return out, nil
+	})
+}
+
+// lifecyclePreview is a lifecycle as deployments see it (GET
+// lifecycles/{id}/preview): a lifecycle without phases gets its generated
+// ones, one per environment of the space.
+func (s *Server) lifecyclePreview(c *Call, rec *record) Doc {
+	d := s.present(lifecyclesKind, rec)
+	if len(toList(d["Phases"])) > 0 {
+		return d
+	}
+	phases := []any{}
+	for _, p := range s.lifecyclePhases(c.SpaceID, rec.doc) {
+		phases = append(phases, Doc{"Id": "phase-" + strings.ToLower(p.envs[0]), "Name": p.name,
+			"AutomaticDeploymentTargets": []any{}, "OptionalDeploymentTargets": anySlice(p.envs),
+			"MinimumEnvironmentsBeforePromotion": 0, "IsOptionalPhase": false, "IsPriorityPhase": false,
+			"ReleaseRetentionPolicy": nil, "TentacleRetentionPolicy": nil})
+	}
+	d["Phases"] = phases
+	return d
 }

@@ -172,7 +172,8 @@ func (s *Server) canSeeSpace(c *Call, spaceID string) bool {
 
 // resScope is what a document or request is about, for restrictions: a
 // dimension present applies (an empty value is "none", an untenanted
-// deployment's tenant); an absent one does not.
+// deployment's tenant; a comma-separated list means any of them, the
+// environments of a machine); an absent one does not.
 type resScope map[string]string
 
 func (sc resScope) merge(o resScope) {
@@ -220,11 +221,21 @@ func (gr grant) allows(perm string, sc resScope) bool {
 		if !supported[dim.name] || len(dim.ids) == 0 {
 			continue
 		}
-		if v, ok := sc[dim.name]; ok && !containsFold(dim.ids, v) {
+		if v, ok := sc[dim.name]; ok && !containsAny(dim.ids, strings.Split(v, ",")) {
 			return false
 		}
 	}
 	return true
+}
+
+// containsAny reports whether list holds any of vals (case-insensitively).
+func containsAny(list, vals []string) bool {
+	for _, v := range vals {
+		if containsFold(list, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // permitted reports whether the caller holds perm in space for sc.
@@ -283,9 +294,13 @@ func (s *Server) scopeOf(space string, k *Kind, d Doc) resScope {
 	}
 	if _, ok := d["EnvironmentId"]; ok {
 		sc[restrictEnvironments] = str(d, "EnvironmentId")
+	} else if ids := strs(d, "EnvironmentIds"); len(ids) > 0 {
+		sc[restrictEnvironments] = strings.Join(ids, ",") // machines, accounts, certificates: any of them
 	}
 	if _, ok := d["TenantId"]; ok {
 		sc[restrictTenants] = str(d, "TenantId")
+	} else if ids := strs(d, "TenantIds"); len(ids) > 0 {
+		sc[restrictTenants] = strings.Join(ids, ",")
 	}
 	return sc
 }
@@ -331,41 +346,55 @@ func (s *Server) visible(c *Call, k *Kind, rec *record) bool {
 // permissions for viewing, creating, editing and deleting it. "" needs no
 // particular permission beyond a role in the space.
 var segmentPermissions = map[string][4]string{
-	"projects":               {"ProjectView", "ProjectCreate", "ProjectEdit", "ProjectDelete"},
-	"channels":               {"ProjectView", "ProjectEdit", "ProjectEdit", "ProjectEdit"},
-	"deploymentprocesses":    {"ProcessView", "ProcessEdit", "ProcessEdit", "ProcessEdit"},
-	"runbookprocesses":       {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
-	"runbooks":               {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
-	"runbooksnapshots":       {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
-	"runbookruns":            {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
-	"runbook-runs":           {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
-	"releases":               {"ReleaseView", "ReleaseCreate", "ReleaseEdit", "ReleaseDelete"},
-	"deployments":            {"DeploymentView", "DeploymentCreate", "DeploymentCreate", "DeploymentDelete"},
-	"tasks":                  {"TaskView", "TaskCreate", "TaskEdit", "TaskEdit"},
-	"cancel":                 {"TaskView", "TaskCancel", "TaskCancel", "TaskCancel"},
-	"variables":              {"VariableView", "VariableEdit", "VariableEdit", "VariableEdit"},
-	"libraryvariablesets":    {"LibraryVariableSetView", "LibraryVariableSetCreate", "LibraryVariableSetEdit", "LibraryVariableSetDelete"},
-	"environments":           {"EnvironmentView", "EnvironmentCreate", "EnvironmentEdit", "EnvironmentDelete"},
-	"lifecycles":             {"LifecycleView", "LifecycleCreate", "LifecycleEdit", "LifecycleDelete"},
-	"projectgroups":          {"ProjectGroupView", "ProjectGroupCreate", "ProjectGroupEdit", "ProjectGroupDelete"},
-	"tenants":                {"TenantView", "TenantCreate", "TenantEdit", "TenantDelete"},
-	"tenantvariables":        {"TenantView", "TenantEdit", "TenantEdit", "TenantEdit"},
-	"tagsets":                {"", "TagSetCreate", "TagSetEdit", "TagSetDelete"},
-	"feeds":                  {"FeedView", "FeedEdit", "FeedEdit", "FeedEdit"},
-	"packages":               {"FeedView", "BuiltInFeedPush", "BuiltInFeedPush", "BuiltInFeedAdminister"},
-	"actiontemplates":        {"ActionTemplateView", "ActionTemplateCreate", "ActionTemplateEdit", "ActionTemplateDelete"},
-	"workerpools":            {"WorkerView", "WorkerEdit", "WorkerEdit", "WorkerEdit"},
-	"teams":                  {"TeamView", "TeamCreate", "TeamEdit", "TeamDelete"},
-	"scopeduserroles":        {"TeamView", "TeamEdit", "TeamEdit", "TeamEdit"},
-	"events":                 {"EventView", "EventView", "EventView", "EventView"},
-	"subscriptions":          {"SubscriptionView", "SubscriptionCreate", "SubscriptionEdit", "SubscriptionDelete"},
-	"dashboard":              {"ProjectView", "", "", ""},
-	"interruptions":          {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
-	"submit":                 {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
-	"responsible":            {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
-	"artifacts":              {"ArtifactView", "ArtifactCreate", "ArtifactEdit", "ArtifactDelete"},
-	"teammembership":         {"TeamView", "TeamView", "TeamView", "TeamView"},
-	"progression":            {"ProjectView", "", "", ""},
+	"projects":            {"ProjectView", "ProjectCreate", "ProjectEdit", "ProjectDelete"},
+	"channels":            {"ProjectView", "ProjectEdit", "ProjectEdit", "ProjectEdit"},
+	"deploymentprocesses": {"ProcessView", "ProcessEdit", "ProcessEdit", "ProcessEdit"},
+	"runbookprocesses":    {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
+	"runbooks":            {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
+	"runbooksnapshots":    {"RunbookView", "RunbookEdit", "RunbookEdit", "RunbookEdit"},
+	"runbookruns":         {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
+	"runbook-runs":        {"RunbookRunView", "RunbookRunCreate", "RunbookRunCreate", "RunbookRunDelete"},
+	"releases":            {"ReleaseView", "ReleaseCreate", "ReleaseEdit", "ReleaseDelete"},
+	"deployments":         {"DeploymentView", "DeploymentCreate", "DeploymentCreate", "DeploymentDelete"},
+	"tasks":               {"TaskView", "TaskCreate", "TaskEdit", "TaskEdit"},
+	"cancel":              {"TaskView", "TaskCancel", "TaskCancel", "TaskCancel"},
+	"variables":           {"VariableView", "VariableEdit", "VariableEdit", "VariableEdit"},
+	"libraryvariablesets": {"LibraryVariableSetView", "LibraryVariableSetCreate", "LibraryVariableSetEdit", "LibraryVariableSetDelete"},
+	"environments":        {"EnvironmentView", "EnvironmentCreate", "EnvironmentEdit", "EnvironmentDelete"},
+	"lifecycles":          {"LifecycleView", "LifecycleCreate", "LifecycleEdit", "LifecycleDelete"},
+	"projectgroups":       {"ProjectGroupView", "ProjectGroupCreate", "ProjectGroupEdit", "ProjectGroupDelete"},
+	"tenants":             {"TenantView", "TenantCreate", "TenantEdit", "TenantDelete"},
+	"tenantvariables":     {"TenantView", "TenantEdit", "TenantEdit", "TenantEdit"},
+	"tagsets":             {"", "TagSetCreate", "TagSetEdit", "TagSetDelete"},
+	"feeds":               {"FeedView", "FeedEdit", "FeedEdit", "FeedEdit"},
+	"packages":            {"FeedView", "BuiltInFeedPush", "BuiltInFeedPush", "BuiltInFeedAdminister"},
+	"actiontemplates":     {"ActionTemplateView", "ActionTemplateCreate", "ActionTemplateEdit", "ActionTemplateDelete"},
+	"workerpools":         {"WorkerView", "WorkerEdit", "WorkerEdit", "WorkerEdit"},
+	"teams":               {"TeamView", "TeamCreate", "TeamEdit", "TeamDelete"},
+	"scopeduserroles":     {"TeamView", "TeamEdit", "TeamEdit", "TeamEdit"},
+	"events":              {"EventView", "EventView", "EventView", "EventView"},
+	"subscriptions":       {"SubscriptionView", "SubscriptionCreate", "SubscriptionEdit", "SubscriptionDelete"},
+	"dashboard":           {"ProjectView", "", "", ""},
+	"interruptions":       {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
+	"submit":              {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
+	"responsible":         {"InterruptionView", "InterruptionSubmit", "InterruptionSubmit", "InterruptionSubmit"},
+	"artifacts":           {"ArtifactView", "ArtifactCreate", "ArtifactEdit", "ArtifactDelete"},
+	"teammembership":      {"TeamView", "TeamView", "TeamView", "TeamView"},
+	"progression":         {"ProjectView", "", "", ""},
+	// Kinds other files serve or will serve.
+	"accounts":               {"AccountView", "AccountCreate", "AccountEdit", "AccountDelete"},
+	"machines":               {"MachineView", "MachineCreate", "MachineEdit", "MachineDelete"},
+	"workers":                {"WorkerView", "WorkerEdit", "WorkerEdit", "WorkerEdit"},
+	"machinepolicies":        {"MachinePolicyView", "MachinePolicyCreate", "MachinePolicyEdit", "MachinePolicyDelete"},
+	"certificates":           {"CertificateView", "CertificateCreate", "CertificateEdit", "CertificateDelete"},
+	"projecttriggers":        {"TriggerView", "TriggerCreate", "TriggerEdit", "TriggerDelete"},
+	"triggers":               {"TriggerView", "TriggerCreate", "TriggerEdit", "TriggerDelete"},
+	"deploymentfreezes":      {"", "DeploymentFreezeAdminister", "DeploymentFreezeAdminister", "DeploymentFreezeAdminister"},
+	"proxies":                {"ProxyView", "ProxyCreate", "ProxyEdit", "ProxyDelete"},
+	"build-information":      {"FeedView", "BuildInformationPush", "BuildInformationPush", "BuildInformationAdminister"},
+	"git-credentials":        {"GitCredentialView", "GitCredentialEdit", "GitCredentialEdit", "GitCredentialEdit"},
+	"deploymenttargettags":   {"TargetTagView", "TargetTagAdminister", "TargetTagAdminister", "TargetTagAdminister"},
+	"rerun":                  {"TaskView", "", "", ""}, // the new deployment or run is checked itself
 	"template":               {"DeploymentView", "", "", ""},
 	"dashboardconfiguration": {"ProjectView", "", "", ""},
 }

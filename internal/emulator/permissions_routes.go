@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -20,6 +21,7 @@ func init() {
 	addRoute(http.MethodGet, "users/{id}/permissions", RouteMixed, userPermissions)
 	addRoute(http.MethodGet, "users/{id}/permissions/configuration", RouteMixed, userPermissions)
 	addRoute(http.MethodGet, "teammembership", RouteMixed, teamMembership)
+	addRoute(http.MethodPost, "teammembership/previewteam", RouteMixed, previewTeam)
 }
 
 // permissionDescription describes a permission the way the real texts are
@@ -181,20 +183,20 @@ func teamMembership(c *Call) (any, error) {
 	if uid == "" {
 		return nil, badRequest("Please provide a value for userId.")
 	}
-	user, err := s.find(c, usersKind, uid)
-	if err != nil {
-		return nil, err
-	}
-	uid = str(user.doc, "Id")
 	if err := s.mayReadUser(c, uid); err != nil {
 		return nil, err
 	}
+	out := []any{}
+	user := s.st.get(usersKind.Name, "", uid)
+	if user == nil {
+		return out, nil // no such user: a member of nothing
+	}
+	uid = str(user.doc, "Id")
 	spaces := map[string]bool{}
 	for _, sp := range c.Query("spaces") {
 		spaces[strings.ToLower(sp)] = true
 	}
 	includeSystem := c.queryBool("includeSystem", !c.Scoped && len(spaces) == 0)
-	out := []any{}
 	for _, rec := range s.st.all(teamsKind.Name) {
 		direct := containsFold(strs(rec.doc, "MemberUserIds"), uid)
 		if !direct && !strings.EqualFold(str(rec.doc, "Id"), everyoneTeamID) {
@@ -213,6 +215,28 @@ func teamMembership(c *Call) (any, error) {
 		}
 		out = append(out, Doc{"UserId": uid, "TeamId": rec.doc["Id"], "TeamName": rec.doc["Name"], "SpaceId": rec.doc["SpaceId"],
 			"IsDirectlyAssigned": direct, "ExternalSecurityGroups": []any{}})
+	}
+	return out, nil
+}
+
+// previewTeam answers who a team (saved or not) would have as members
+// (GetTeamMembershipPreviewRequest -> TeamMembershipPreview per member).
+func previewTeam(c *Call) (any, error) {
+	body, err := c.Body()
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(str(body, "Name")) == "" {
+		return nil, badRequest("Please provide a value for Name.")
+	}
+	out := []any{}
+	for _, uid := range strs(body, "MemberUserIds") {
+		u := c.srv.st.get(usersKind.Name, "", uid)
+		if u == nil {
+			return nil, badRequest(fmt.Sprintf("The user '%s' does not exist.", uid))
+		}
+		out = append(out, Doc{"UserId": u.doc["Id"], "TeamId": body["Id"], "TeamName": body["Name"], "SpaceId": body["SpaceId"],
+			"IsDirectlyAssigned": true, "ExternalSecurityGroups": []any{}})
 	}
 	return out, nil
 }

@@ -197,3 +197,18 @@ func TestTenantRestriction(t *testing.T) {
 	}
 	denied(t, do(t, s, "POST", "/api/tasks/"+str(other, "TaskId")+"/cancel", nil, u.APIKey), "TaskCancel")
 }
+
+func TestTeamMembershipPreview(t *testing.T) {
+	t.Parallel()
+	s := emulatortest.New(t)
+	u := emulatortest.NewUser(t, s, "someone")
+	got := must(t, do(t, s, "POST", "/api/teammembership/previewteam", map[string]any{"Name": "Draft", "MemberUserIds": []any{u.ID},
+		"ExternalSecurityGroups": []any{}}), 200).Array
+	if len(got) != 1 || got[0].(map[string]any)["UserId"] != u.ID || got[0].(map[string]any)["TeamName"] != "Draft" {
+		t.Errorf("preview %v", got)
+	}
+	must(t, do(t, s, "POST", "/api/teammembership/previewteam", map[string]any{"Name": "Draft", "MemberUserIds": []any{"Users-999"}}), 400)
+	if got := must(t, do(t, s, "GET", "/api/teammembership?userId=Users-999", nil), 200).Array; len(got) != 0 {
+		t.Errorf("membership of no one: %v", got)
+	}
+}

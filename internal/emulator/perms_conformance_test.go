@@ -109,6 +109,40 @@ func init() {
 				rel := post(t, s, sp+"/releases", map[string]any{"ProjectId": f.project(t, s), "Version": "9.4.0"})
 				return get(t, s, sp+"/releases/"+field(rel, "Id")+"/progression")
 			}},
+		sample{definition: "RunbooksProgressionResource", items: map[string]string{"Environments": "ReferenceDataItem"},
+			get: func(t *testing.T, s *Server, f *fixture) any {
+				f.runbookRun(t, s)
+				return get(t, s, sp+"/progression/runbooks/"+f.runbook(t, s))
+			}},
+		sample{definition: "RunbooksDashboardItemResourceCollection", items: map[string]string{"Items": "RunbooksDashboardItemResource"},
+			get: func(t *testing.T, s *Server, f *fixture) any {
+				f.runbookRun(t, s)
+				return get(t, s, sp+"/progression/runbooks/taskRuns")
+			}},
+		sample{definition: "GetServerTaskStatusMessagesResponse", get: func(t *testing.T, s *Server, f *fixture) any {
+			return get(t, s, "/api/tasks/"+field(f.runbookRun(t, s), "TaskId")+"/status/messages")
+		}},
+		sample{definition: "TaskTypeResource", get: func(t *testing.T, s *Server, f *fixture) any {
+			list, _ := get(t, s, "/api/tasks/tasktypes").([]any)
+			return list[0]
+		}},
+		sample{definition: "LifecycleResource", get: func(t *testing.T, s *Server, f *fixture) any {
+			f.environment(t, s)
+			return get(t, s, sp+"/lifecycles/"+field(firstOf(t, s, sp+"/lifecycles"), "Id")+"/preview")
+		}},
+		sample{definition: "DeploymentPreviewResource", items: map[string]string{"StepsToExecute": "DeploymentTemplateStep"},
+			get: func(t *testing.T, s *Server, f *fixture) any {
+				f.processWithStep(t, s)
+				rel := post(t, s, sp+"/releases", map[string]any{"ProjectId": f.project(t, s), "Version": "9.5.0"})
+				return get(t, s, sp+"/releases/"+field(rel, "Id")+"/deployments/preview/"+f.environment(t, s)+"/"+f.tenant(t, s))
+			}},
+		sample{definition: "RunbookRunPreviewResource", get: func(t *testing.T, s *Server, f *fixture) any {
+			return get(t, s, sp+"/runbooks/"+f.runbook(t, s)+"/runbookRuns/preview/"+f.environment(t, s))
+		}},
+		sample{definition: "RunbookRunTemplateResource", get: func(t *testing.T, s *Server, f *fixture) any {
+			snap := post(t, s, sp+"/runbookSnapshots", map[string]any{"ProjectId": f.project(t, s), "RunbookId": f.runbook(t, s), "Name": "For a template"})
+			return get(t, s, sp+"/runbookSnapshots/"+field(snap, "Id")+"/runbookRuns/template")
+		}},
 		sample{definition: "DashboardConfigurationResource", get: func(t *testing.T, s *Server, f *fixture) any {
 			return conformanceCall(t, s, http.MethodPut, sp+"/dashboardconfiguration", map[string]any{"IncludedProjectIds": []string{f.project(t, s)}}, http.StatusOK)
 		}},

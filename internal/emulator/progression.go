@@ -321,7 +321,10 @@ func releaseProgression(c *Call) (any, error) {
 		} else {
 			optional = p.envs // a generated phase: its one environment
 		}
-		id := "phase-" + strings.ToLower(p.name)
+		id := "phase-" // a generated phase: as lifecycles/{id}/preview names it
+		if len(p.envs) > 0 {
+			id += strings.ToLower(p.envs[0])
+		}
 		if explicit := toList(lc["Phases"]); i < len(explicit) {
 			id = str(explicit[i].(map[string]any), "Id")
 		}

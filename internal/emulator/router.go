@@ -301,12 +301,14 @@ func (c *Call) queryBool(name string, def bool) bool {
 	return b
 }
 
-// Body returns the request body decoded as a JSON object (400 otherwise).
+// Body returns the request body decoded as a JSON object (400 otherwise),
+// its property names in their canonical spelling (serializer.go).
 func (c *Call) Body() (Doc, error) {
 	d, err := decodeDoc(c.body)
 	if err != nil {
 		return nil, badRequest(err.Error())
 	}
+	c.srv.st.vocab.canonicalize(d)
 	return d, nil
 }
 

@@ -214,19 +214,7 @@ func (s *Server) planAction(c *Call, in planInput, vars dictionary, action Doc) 
 		props = map[string]any{}
 	}
 	a := planAction{name: str(action, "Name"), actionType: str(action, "ActionType"), props: props}
-	env := str(in.environment, "Id")
-	switch {
-	case boolean(action, "IsDisabled"):
-		a.skip = "the step is disabled"
-	case len(strs(action, "Environments")) > 0 && !containsFold(strs(action, "Environments"), env):
-		a.skip = "it is not scoped to " + str(in.environment, "Name")
-	case containsFold(strs(action, "ExcludedEnvironments"), env):
-		a.skip = "it excludes " + str(in.environment, "Name")
-	case in.channelID != "" && len(strs(action, "Channels")) > 0 && !containsFold(strs(action, "Channels"), in.channelID):
-		a.skip = "it is not scoped to this channel"
-	case len(strs(action, "TenantTags")) > 0 && !sharesTag(strs(action, "TenantTags"), strs(in.tenant, "TenantTags")):
-		a.skip = "it is scoped to tenant tags this run's tenant does not have"
-	}
+	a.skip = actionSkip(action, in.environment, in.channelID, in.tenant)
 	if id, _ := textOf(props["Octopus.Action.Template.Id"]); id != "" {
 		if rec := s.st.get(actionTemplatesKind.Name, c.SpaceID, id); rec != nil {
 			tmpl := revealed(rec)
@@ -310,4 +298,23 @@ func (s *Server) docCopy(k *Kind, space, id string) Doc {
 		return nil
 	}
 	return cloneDoc(rec.doc)
+}
+
+// actionSkip says why an action does not run in an environment, channel
+// and for a tenant ("" when it runs). Previews use it too.
+func actionSkip(action, env Doc, channelID string, tenant Doc) string {
+	envID := str(env, "Id")
+	switch {
+	case boolean(action, "IsDisabled"):
+		return "the step is disabled"
+	case len(strs(action, "Environments")) > 0 && !containsFold(strs(action, "Environments"), envID):
+		return "it is not scoped to " + str(env, "Name")
+	case containsFold(strs(action, "ExcludedEnvironments"), envID):
+		return "it excludes " + str(env, "Name")
+	case channelID != "" && len(strs(action, "Channels")) > 0 && !containsFold(strs(action, "Channels"), channelID):
+		return "it is not scoped to this channel"
+	case len(strs(action, "TenantTags")) > 0 && !sharesTag(strs(action, "TenantTags"), strs(tenant, "TenantTags")):
+		return "it is scoped to tenant tags this run's tenant does not have"
+	}
+	return ""
 }

@@ -49,6 +49,9 @@ type Faults struct {
 	// DropRate is the probability of applying the request and then closing
 	// the connection without an answer.
 	DropRate float64
+	// ThrottleRate is the probability of answering 429 with Retry-After: 1
+	// without applying the request, as an overloaded server does.
+	ThrottleRate float64
 	// RateLimitPerMinute, when positive, answers 429 with Retry-After to a
 	// user's requests beyond this many in a minute (Octopus 2026.3+ limits
 	// each user).
@@ -296,7 +299,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *Request) int
 		}
 		return answer(status, func() { writeError(w, err) })
 	}
-	if d := s.opts.Faults.Latency; d > 0 {
+	if d := s.faults.latency(); d > 0 {
 		select {
 		case <-time.After(d):
 		case <-r.Context().Done():

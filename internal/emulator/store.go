@@ -34,10 +34,17 @@ type store struct {
 	tables   map[string]*table // by Kind.Name
 	counters map[string]int    // by ID prefix: the last number handed out
 	seq      int
+	// vocab holds the property names of the stored documents, to match a
+	// request body's names case-insensitively (serializer.go).
+	vocab vocabulary
 }
 
 func newStore() *store {
-	return &store{tables: map[string]*table{}, counters: map[string]int{}}
+	st := &store{tables: map[string]*table{}, counters: map[string]int{}, vocab: vocabulary{}}
+	for _, n := range knownNames {
+		st.vocab[strings.ToLower(n)] = n
+	}
+	return st
 }
 
 func recordKey(space, id string) string { return strings.ToLower(space) + "|" + strings.ToLower(id) }
@@ -128,6 +135,7 @@ func (st *store) put(kind string, rec *record) {
 	copy(t.order[i+1:], t.order[i:])
 	t.order[i] = rec
 	t.byKey[key] = rec
+	st.vocab.learn(rec.doc, 0)
 	if nk := t.nameKey(rec); nk != "" {
 		t.byName[nk] = rec
 	}

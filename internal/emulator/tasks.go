@@ -92,6 +92,9 @@ func taskFilter(c *Call, d Doc) bool {
 	if n := c.QueryValue("name"); n != "" && !strings.EqualFold(n, str(d, "Name")) {
 		return false
 	}
+	if !taskMatchesName(c, d) {
+		return false
+	}
 	completed := boolean(d, "IsCompleted")
 	if c.queryBool("active", false) && completed {
 		return false
@@ -173,6 +176,8 @@ func (s *Server) finishTask(c *Call, taskID, state, message string, warnings boo
 	d["State"] = state
 	d["IsCompleted"] = true
 	d["FinishedSuccessfully"] = state == taskSuccess
+	args, _ := d["Arguments"].(map[string]any)
+	d["CanRerun"] = str(args, "DeploymentId") != "" || str(args, "RunbookRunId") != "" // tasks/rerun/{id}
 	d["ErrorMessage"] = message
 	d["HasWarningsOrErrors"] = warnings || state != taskSuccess
 	d["CompletedTime"] = now.Format(timeLayout)

@@ -213,20 +213,24 @@ func (c *Client) ActionTemplates(ctx context.Context, spaceID string) ([]steps.A
 // failure it looks the template up by name before trying again.
 func (c *Client) CreateActionTemplate(ctx context.Context, spaceID string, t steps.ActionTemplate) (steps.ActionTemplate, error) {
 	t.ID, t.Version = "", 0
-	return createOnce(ctx, fmt.Sprintf("step template %q", t.Name), func() (steps.ActionTemplate, error) {
+	return createOnce(ctx, c, fmt.Sprintf("step template %q", t.Name), func() (steps.ActionTemplate, error) {
 		return postRawAs(ctx, c, spacePath(spaceID, "actiontemplates"), templateToWire(spaceID, t), templateFromWire)
 	}, func() (steps.ActionTemplate, error) {
 		return c.actionTemplateByName(ctx, spaceID, t.Name)
 	})
 }
 
+// actionTemplateByName asks for the templates whose name contains name
+// (partialName, swagger GET /{spaceId}/actiontemplates) rather than the whole
+// collection: after a lost answer only one template is in question, and a
+// Library-sized space's /all is megabytes.
 func (c *Client) actionTemplateByName(ctx context.Context, spaceID, name string) (steps.ActionTemplate, error) {
-	all, err := c.ActionTemplates(ctx, spaceID)
+	ws, err := ListAll[wireActionTemplate](ctx, c, spacePath(spaceID, "actiontemplates")+"?partialName="+url.QueryEscape(name))
 	if err != nil {
 		return steps.ActionTemplate{}, err
 	}
-	for _, t := range all {
-		if t.Name == name {
+	for _, w := range ws {
+		if t := templateFromWire(w); t.Name == name {
 			return t, nil
 		}
 	}

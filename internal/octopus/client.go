@@ -57,8 +57,14 @@ type Options struct {
 
 	// MaxRetries bounds retries of one request after 5xx or connection
 	// errors (idempotent methods only) and, separately, after 429 answers.
-	// 0 means 4; negative means none.
+	// 0 means 10; negative means none.
 	MaxRetries int
+	// RetryBudget bounds the retries of the whole Client (one run): every
+	// request's after 5xx and connection errors, and creates repeated after
+	// an existence check showed the earlier attempt did not land. 429
+	// answers do not spend it: the server paces, it did not fail.
+	// 0 means DefaultRetryBudget; negative means none.
+	RetryBudget int
 	// RetryBaseDelay and RetryMaxDelay shape the exponential backoff with
 	// jitter: step n waits between half and all of min(base·2ⁿ⁻¹, max).
 	// Defaults 200ms and 5s.
@@ -147,6 +153,11 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	log.Debug("connected to Octopus server", slog.String("server", u.Redacted()),
 		slog.String("defaultSpace", sdk.GetSpaceID()), slog.String("requests", t.Counts().String()))
 	return c, nil
+}
+
+// RetriesUsed returns how many retries of its budget the client has spent.
+func (c *Client) RetriesUsed() int {
+	return c.transport.RetriesUsed()
 }
 
 // Counts returns the number of requests this client has sent so far,

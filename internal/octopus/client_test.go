@@ -258,7 +258,7 @@ func TestAPIKeyNeverLogged(t *testing.T) {
 	emu.FailNext(http.MethodGet, "/api/spaces", http.StatusTooManyRequests, 1)
 	_, err := spaces.GetByID(c.sdk, space)
 	record(err)
-	emu.FailNext(http.MethodGet, "/api/spaces", http.StatusInternalServerError, 10)
+	emu.FailNext(http.MethodGet, "/api/spaces", http.StatusInternalServerError, 20)
 	_, err = spaces.GetByID(c.sdk, space)
 	record(err)
 	if len(errs) < 3 {

@@ -38,7 +38,7 @@ func installationPath(communityID, spaceID string) string {
 // InstallCommunityTemplate implements steps.TemplateOctopus. After an
 // ambiguous failure it looks for the installed copy before trying again.
 func (c *Client) InstallCommunityTemplate(ctx context.Context, spaceID, communityID string) (steps.ActionTemplate, error) {
-	return createOnce(ctx, "community step template "+communityID, func() (steps.ActionTemplate, error) {
+	return createOnce(ctx, c, "community step template "+communityID, func() (steps.ActionTemplate, error) {
 		return postRawAs(ctx, c, installationPath(communityID, spaceID), nil, templateFromWire)
 	}, func() (steps.ActionTemplate, error) {
 		all, err := c.ActionTemplates(ctx, spaceID)

@@ -29,7 +29,7 @@ func (c *Client) CreateEnvironment(ctx context.Context, e steps.Environment) (st
 	env.Description = e.Description
 	env.UseGuidedFailure = e.UseGuidedFailure
 	env.SortOrder = e.SortOrder
-	got, err := createOnce(ctx, fmt.Sprintf("environment %q", e.Name),
+	got, err := createOnce(ctx, c, fmt.Sprintf("environment %q", e.Name),
 		func() (*environments.Environment, error) { return environments.Add(c.sdk, env) },
 		func() (*environments.Environment, error) {
 			return findListed(ctx, c, "/api/"+url.PathEscape(e.SpaceID)+"/environments?name="+url.QueryEscape(e.Name),

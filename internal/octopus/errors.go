@@ -200,40 +200,62 @@ func ambiguous(err error) bool {
 // idempotent and the transport does not retry it; when create fails
 // ambiguously (see ambiguous: the server may have applied it), createOnce asks
 // find, which must look the resource up by its natural key (name, slug): if it
-// exists, the first attempt worked and it is returned; if find says
-// ErrNotFound, create runs once more. Any other failure, and every clear
-// refusal (4xx: a duplicate name, bad input), is returned at once, normalized
-// and wrapped as "create <what>: …".
-func createOnce[T any](ctx context.Context, what string, create func() (T, error), find func() (T, error)) (T, error) {
+// exists, the attempt worked and it is returned; if find says ErrNotFound,
+// the attempt did not land and create runs again after a backoff, as long as
+// the client's retry policy allows (c nil: once). Any other failure, and every
+// clear refusal (4xx: a duplicate name, bad input), is returned at once,
+// normalized and wrapped as "create <what>: …".
+func createOnce[T any](ctx context.Context, c *Client, what string, create func() (T, error), find func() (T, error)) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, fmt.Errorf("create %s: %w", what, err)
 	}
-	got, err := create()
-	if err == nil {
-		return got, nil
+	for attempt := 1; ; attempt++ {
+		got, err := create()
+		if err == nil {
+			return got, nil
+		}
+		if !ambiguous(err) {
+			if attempt > 1 {
+				return zero, fmt.Errorf("create %s: attempt %d: %w", what, attempt, normalize(err))
+			}
+			return zero, fmt.Errorf("create %s: %w", what, normalize(err))
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return zero, fmt.Errorf("create %s: %w (then %w)", what, normalize(err), cerr)
+		}
+		found, ferr := find()
+		switch {
+		case ferr == nil:
+			return found, nil
+		case !errors.Is(normalize(ferr), steps.ErrNotFound):
+			return zero, fmt.Errorf("create %s: %v; then look up: %w", what, err, normalize(ferr))
+		}
+		if werr := c.retryCreate(ctx, attempt); werr != nil {
+			return zero, fmt.Errorf("create %s: gave up after %d attempts, each checked not to have landed (%v); last answer: %w", what, attempt, werr, normalize(err))
+		}
+		if c != nil {
+			c.log.Warn("create failed and did not land; creating again", "what", what, "attempt", attempt, "error", err.Error())
+		}
 	}
-	if !ambiguous(err) {
-		return zero, fmt.Errorf("create %s: %w", what, normalize(err))
+}
+
+// retryCreate waits before create attempt n+1, or says why there is none.
+func (c *Client) retryCreate(ctx context.Context, n int) error {
+	if c == nil {
+		if n >= 2 {
+			return errors.New("no retries left")
+		}
+		return ctx.Err()
 	}
-	if cerr := ctx.Err(); cerr != nil {
-		return zero, fmt.Errorf("create %s: %w (then %w)", what, normalize(err), cerr)
+	t := c.transport
+	if n > t.maxRetries {
+		return fmt.Errorf("no retries left for this create (%d made)", n-1)
 	}
-	found, ferr := find()
-	switch {
-	case ferr == nil:
-		return found, nil
-	case !errors.Is(normalize(ferr), steps.ErrNotFound):
-		return zero, fmt.Errorf("create %s: %v; then look up: %w", what, err, normalize(ferr))
+	if !t.spend() {
+		return errors.New(t.gaveUp(n - 1))
 	}
-	if cerr := ctx.Err(); cerr != nil {
-		return zero, fmt.Errorf("create %s: %w (then %w)", what, normalize(err), cerr)
-	}
-	got, err2 := create()
-	if err2 != nil {
-		return zero, fmt.Errorf("create %s: %v; retry: %w", what, err, normalize(err2))
-	}
-	return got, nil
+	return t.sleep(ctx, t.backoff(n))
 }
 
 // readModifyWrite updates a resource the way the SDK allows: read it with

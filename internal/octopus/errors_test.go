@@ -118,13 +118,13 @@ func TestCreateOnceDecisions(t *testing.T) {
 		{"dropped, not found, created", []error{dropped, nil}, notFound, 2, 1, nil, true, false},
 		{"5xx, not found, created", []error{&core.APIError{StatusCode: 500}, nil}, fmt.Errorf("look: %w", steps.ErrNotFound), 2, 1, nil, true, false},
 		{"dropped, lookup fails", []error{dropped}, &core.APIError{StatusCode: 403}, 1, 1, steps.ErrForbidden, false, false},
-		{"dropped twice", []error{dropped, dropped}, notFound, 2, 1, nil, false, false},
+		{"dropped twice", []error{dropped, dropped}, notFound, 2, 2, nil, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			creates, finds := 0, 0
-			got, err := createOnce(context.Background(), `space "A"`,
+			got, err := createOnce(context.Background(), nil, `space "A"`,
 				func() (string, error) {
 					e := tt.creates[creates]
 					creates++
@@ -164,7 +164,7 @@ func TestCreateOnceCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	called := false
-	_, err := createOnce(ctx, "x", func() (int, error) { called = true; return 1, nil }, func() (int, error) { return 0, nil })
+	_, err := createOnce(ctx, nil, "x", func() (int, error) { called = true; return 1, nil }, func() (int, error) { return 0, nil })
 	if !errors.Is(err, context.Canceled) || called {
 		t.Errorf("err = %v, create called = %v; want context.Canceled and no call", err, called)
 	}

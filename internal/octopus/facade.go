@@ -57,7 +57,7 @@ func (c *Client) PublishRunbookSnapshot(ctx context.Context, spaceID string, r s
 		name = "Snapshot " + time.Now().UTC().Format("20060102150405")
 	}
 	snap := wireSnapshot{ProjectID: r.ProjectID, RunbookID: r.ID, Name: name, Notes: "Published by octofleet create-facade-project."}
-	got, err := createOnce(ctx, fmt.Sprintf("snapshot %q of runbook %q", name, r.Name), func() (wireSnapshot, error) {
+	got, err := createOnce(ctx, c, fmt.Sprintf("snapshot %q of runbook %q", name, r.Name), func() (wireSnapshot, error) {
 		var got wireSnapshot
 		err := c.postRaw(ctx, spacePath(spaceID, "runbookSnapshots")+"?publish=true", snap, &got)
 		return got, err

@@ -30,7 +30,7 @@ func (c *Client) CreateLifecycle(ctx context.Context, l steps.Lifecycle) (steps.
 	if l.TentacleRetentionPolicy != nil {
 		lc.TentacleRetentionPolicy = retentionToSDK(l.TentacleRetentionPolicy)
 	}
-	got, err := createOnce(ctx, fmt.Sprintf("lifecycle %q", l.Name),
+	got, err := createOnce(ctx, c, fmt.Sprintf("lifecycle %q", l.Name),
 		func() (*lifecycles.Lifecycle, error) { return lifecycles.Add(c.sdk, lc) },
 		func() (*lifecycles.Lifecycle, error) {
 			return findListed(ctx, c, "/api/"+url.PathEscape(l.SpaceID)+"/lifecycles?partialName="+url.QueryEscape(l.Name),

@@ -53,7 +53,7 @@ func (c *Client) UploadPackage(ctx context.Context, spaceID, fileName string, da
 	if !ok {
 		return steps.PackageInfo{}, fmt.Errorf("upload package %s: the name is not <PackageId>.<Version>.<ext>", fileName)
 	}
-	return createOnce(ctx, "package "+fileName, func() (steps.PackageInfo, error) {
+	return createOnce(ctx, c, "package "+fileName, func() (steps.PackageInfo, error) {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
 		part, err := mw.CreateFormFile("fileToUpload", fileName)

@@ -21,7 +21,7 @@ func (c *Client) CreateProjectGroup(ctx context.Context, g steps.ProjectGroup) (
 	pg := projectgroups.NewProjectGroup(g.Name)
 	pg.SpaceID = g.SpaceID
 	pg.Description = g.Description
-	got, err := createOnce(ctx, fmt.Sprintf("project group %q", g.Name),
+	got, err := createOnce(ctx, c, fmt.Sprintf("project group %q", g.Name),
 		func() (*projectgroups.ProjectGroup, error) { return projectgroups.Add(c.sdk, pg) },
 		func() (*projectgroups.ProjectGroup, error) {
 			return findListed(ctx, c, "/api/"+url.PathEscape(g.SpaceID)+"/projectgroups?partialName="+url.QueryEscape(g.Name),

@@ -80,7 +80,7 @@ func (c *Client) Projects(ctx context.Context, spaceID string) ([]steps.Project,
 // CreateProject implements steps.TemplateOctopus.
 func (c *Client) CreateProject(ctx context.Context, spaceID string, p steps.Project) (steps.Project, error) {
 	p.ID = ""
-	return createOnce(ctx, fmt.Sprintf("project %q", p.Name), func() (steps.Project, error) {
+	return createOnce(ctx, c, fmt.Sprintf("project %q", p.Name), func() (steps.Project, error) {
 		return postRawAs(ctx, c, spacePath(spaceID, "projects"), projectToWire(spaceID, p), projectFromWire)
 	}, func() (steps.Project, error) {
 		all, err := c.Projects(ctx, spaceID)

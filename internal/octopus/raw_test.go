@@ -129,7 +129,7 @@ func TestSDKErrorShapesAgainstEmulator(t *testing.T) {
 		}), steps.ErrConflict},
 		{"legacy duplicate name", call(func() error { _, err := c.sdk.Spaces.Add(dup); return err }), steps.ErrConflict},
 		{"newclient 500", func() error {
-			emu.FailNext(http.MethodGet, "/api/spaces", http.StatusInternalServerError, 10)
+			emu.FailNext(http.MethodGet, "/api/spaces", http.StatusInternalServerError, 20)
 			return call(func() error { _, err := spaces.GetByID(c.sdk, space); return err })
 		}(), nil},
 	}

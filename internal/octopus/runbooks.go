@@ -54,7 +54,7 @@ func (c *Client) Runbooks(ctx context.Context, spaceID string) ([]steps.Runbook,
 // CreateRunbook implements steps.TemplateOctopus.
 func (c *Client) CreateRunbook(ctx context.Context, spaceID string, r steps.Runbook) (steps.Runbook, error) {
 	r.ID = ""
-	return createOnce(ctx, fmt.Sprintf("runbook %q", r.Name), func() (steps.Runbook, error) {
+	return createOnce(ctx, c, fmt.Sprintf("runbook %q", r.Name), func() (steps.Runbook, error) {
 		return postRawAs(ctx, c, spacePath(spaceID, "runbooks"), runbookToWire(spaceID, r), runbookFromWire)
 	}, func() (steps.Runbook, error) {
 		all, err := c.Runbooks(ctx, spaceID)

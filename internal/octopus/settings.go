@@ -263,7 +263,7 @@ func (c *Client) CreateUserRole(ctx context.Context, r steps.UserRoleDetail) (st
 		}
 		return userRoleResource{}, steps.ErrNotFound
 	}
-	got, err := createOnce(ctx, "user role "+r.Name, func() (userRoleResource, error) {
+	got, err := createOnce(ctx, c, "user role "+r.Name, func() (userRoleResource, error) {
 		var out userRoleResource
 		err := c.postRaw(ctx, "/api/userroles", in, &out)
 		return out, err

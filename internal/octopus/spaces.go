@@ -34,7 +34,7 @@ func (c *Client) CreateSpace(ctx context.Context, s steps.Space) (steps.Space, e
 	// SpaceManagersTeamMembers field is required" to a create without it
 	// (OctopusDeploy/Issues#9643, go-octopusdeploy#361).
 	sp.SpaceManagersTeamMembers = append([]string{}, s.ManagerUserIDs...)
-	created, err := createOnce(ctx, fmt.Sprintf("space %q", s.Name),
+	created, err := createOnce(ctx, c, fmt.Sprintf("space %q", s.Name),
 		func() (*spaces.Space, error) { return c.sdk.Spaces.Add(sp) }, // no newclient Add for spaces in v2.115.0
 		func() (*spaces.Space, error) { return c.spaceByName(ctx, s.Name) })
 	if err != nil {

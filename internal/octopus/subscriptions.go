@@ -49,7 +49,7 @@ func (c *Client) CreateSubscription(ctx context.Context, s steps.Subscription) (
 		}
 		return steps.Subscription{}, steps.ErrNotFound
 	}
-	got, err := createOnce(ctx, "subscription "+s.Name, func() (steps.Subscription, error) {
+	got, err := createOnce(ctx, c, "subscription "+s.Name, func() (steps.Subscription, error) {
 		var out map[string]any
 		if err := c.postRaw(ctx, subscriptionsPath(s.SpaceID), doc, &out); err != nil {
 			return steps.Subscription{}, err

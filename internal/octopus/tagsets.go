@@ -21,7 +21,7 @@ func (c *Client) CreateTagSet(ctx context.Context, ts steps.TagSet) (steps.TagSe
 	set.SpaceID = ts.SpaceID
 	set.Description = ts.Description
 	set.Tags = mergeTags(nil, ts.Tags)
-	got, err := createOnce(ctx, fmt.Sprintf("tag set %q", ts.Name),
+	got, err := createOnce(ctx, c, fmt.Sprintf("tag set %q", ts.Name),
 		func() (*tagsets.TagSet, error) { return tagsets.Add(c.sdk, set) },
 		func() (*tagsets.TagSet, error) {
 			return findListed(ctx, c, "/api/"+url.PathEscape(ts.SpaceID)+"/tagsets?partialName="+url.QueryEscape(ts.Name),

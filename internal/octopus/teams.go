@@ -59,7 +59,7 @@ func (c *Client) CreateTeam(ctx context.Context, t steps.Team) (steps.Team, erro
 			return &out, nil
 		}
 	}
-	got, err := createOnce(ctx, what, create,
+	got, err := createOnce(ctx, c, what, create,
 		func() (*teams.Team, error) {
 			all, err := ListAll[teams.Team](ctx, c, "/api/teams?"+filter+"&partialName="+url.QueryEscape(t.Name))
 			if err != nil {
@@ -107,7 +107,7 @@ func (c *Client) CreateScopedUserRole(ctx context.Context, r steps.ScopedUserRol
 	sr.ProjectGroupIDs = r.ProjectGroupIDs
 	sr.ProjectIDs = r.ProjectIDs
 	sr.TenantIDs = r.TenantIDs
-	got, err := createOnce(ctx, fmt.Sprintf("scoped user role %s of team %s", r.UserRoleID, r.TeamID),
+	got, err := createOnce(ctx, c, fmt.Sprintf("scoped user role %s of team %s", r.UserRoleID, r.TeamID),
 		func() (*userroles.ScopedUserRole, error) { return c.sdk.ScopedUserRoles.Add(sr) }, // legacy only in v2.115.0
 		func() (*userroles.ScopedUserRole, error) {
 			have, err := c.ScopedUserRoles(ctx, r.TeamID)

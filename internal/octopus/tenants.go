@@ -39,7 +39,7 @@ func (c *Client) Tenants(ctx context.Context, spaceID string) ([]steps.Tenant, e
 // CreateTenant implements steps.TenantOctopus.
 func (c *Client) CreateTenant(ctx context.Context, spaceID string, t steps.Tenant) (steps.Tenant, error) {
 	t.ID = ""
-	return createOnce(ctx, fmt.Sprintf("tenant %q", t.Name), func() (steps.Tenant, error) {
+	return createOnce(ctx, c, fmt.Sprintf("tenant %q", t.Name), func() (steps.Tenant, error) {
 		return postRawAs(ctx, c, spacePath(spaceID, "tenants"), tenantToWire(spaceID, t), tenantFromWire)
 	}, func() (steps.Tenant, error) {
 		all, err := c.Tenants(ctx, spaceID)

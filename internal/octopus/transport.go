@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -42,7 +43,15 @@ func (c Counts) String() string {
 
 // Defaults for the retry policy; Options overrides each of them.
 const (
-	defaultMaxRetries    = 4
+	// defaultMaxRetries bounds the attempts of one request: at a 20% error
+	// rate eleven failures in a row happen once in 50 million requests.
+	defaultMaxRetries = 10
+	// DefaultRetryBudget is the retries one Client may spend in all (every
+	// request's, and creates repeated after an existence check): enough for
+	// a run of 4,000 requests at a 20% error rate.
+	DefaultRetryBudget = 1000
+	// maxDialRetries bounds retries of a refused connection.
+	maxDialRetries       = 4
 	defaultRetryBase     = 200 * time.Millisecond
 	defaultRetryMax      = 5 * time.Second
 	defaultMaxRetryAfter = 5 * time.Minute
@@ -61,6 +70,8 @@ type transport struct {
 	limiter *rate.Limiter // nil when off
 
 	maxRetries    int
+	budget        atomic.Int64 // retries left for the whole run
+	budgetSize    int
 	retryBase     time.Duration
 	retryMax      time.Duration
 	maxRetryAfter time.Duration
@@ -90,6 +101,13 @@ func newTransport(ctx context.Context, base http.RoundTripper, opts Options, log
 	case t.maxRetries < 0:
 		t.maxRetries = 0
 	}
+	switch {
+	case opts.RetryBudget == 0:
+		t.budgetSize = DefaultRetryBudget
+	case opts.RetryBudget > 0:
+		t.budgetSize = opts.RetryBudget
+	}
+	t.budget.Store(int64(t.budgetSize))
 	if t.retryBase <= 0 {
 		t.retryBase = defaultRetryBase
 	}
@@ -109,6 +127,28 @@ func newTransport(ctx context.Context, base http.RoundTripper, opts Options, log
 		t.limiter = rate.NewLimiter(rate.Limit(float64(n)/60), n)
 	}
 	return t
+}
+
+// spend takes one retry from the run's budget, reporting false when none is left.
+func (t *transport) spend() bool {
+	if t.budget.Add(-1) >= 0 {
+		return true
+	}
+	t.budget.Store(-1) // stays exhausted; no wrap-around
+	return false
+}
+
+// RetriesUsed returns how many retries of the budget the client has spent.
+func (t *transport) RetriesUsed() int {
+	return t.budgetSize - max(int(t.budget.Load()), 0)
+}
+
+// gaveUp explains why a request was not retried again.
+func (t *transport) gaveUp(retries int) string {
+	if t.budget.Load() < 0 {
+		return fmt.Sprintf("the run's retry budget (--retries %d) is used up", t.budgetSize)
+	}
+	return fmt.Sprintf("no retries left for this request (%d made)", retries)
 }
 
 // Counts returns a copy of the request counts so far.
@@ -230,7 +270,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			// A refused connection never reached the server: safe to retry
 			// for every method. Anything later is ambiguous for a POST (the
 			// server may have applied it), so only idempotent methods retry.
-			if (dialErr || isIdempotent(out.Method)) && retries < t.maxRetries {
+			// A server that refuses connections is down or the URL is wrong:
+			// a few retries ride out a restart without making a typo wait
+			// for the whole backoff ladder.
+			limit := t.maxRetries
+			if dialErr {
+				limit = min(limit, maxDialRetries)
+			}
+			if (dialErr || isIdempotent(out.Method)) && retries < limit && t.spend() {
 				retries++
 				lostResponse = lostResponse || !dialErr
 				d := t.backoff(retries)
@@ -243,7 +290,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				continue
 			}
 			if attempt > 1 {
-				return nil, fmt.Errorf("after %d attempts: %w", attempt, err)
+				return nil, fmt.Errorf("after %d attempts (%s): %w", attempt, t.gaveUp(retries), err)
 			}
 			return nil, err
 		}
@@ -262,7 +309,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				d = t.backoff(throttles + 1)
 			}
 			if d > t.maxRetryAfter {
-				return normalizeErrorBody(resp), nil
+				return t.finalAnswer(out, resp, attempt, fmt.Sprintf("Retry-After %s is longer than the %s the client waits", d, t.maxRetryAfter)), nil
 			}
 			throttles++
 			discard(resp)
@@ -272,7 +319,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, fmt.Errorf("octopus client: %w", err)
 			}
 			continue
-		case retryableStatus(resp.StatusCode) && isIdempotent(out.Method) && retries < t.maxRetries:
+		case retryableStatus(resp.StatusCode) && isIdempotent(out.Method) && retries < t.maxRetries && t.spend():
 			retries++
 			d := t.backoff(retries)
 			if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok && ra > d && ra <= t.maxRetryAfter {
@@ -294,8 +341,46 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				slog.String("url", out.URL.Redacted()))
 			return deletedResponse(out), nil
 		}
+		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+			why := ""
+			if (isIdempotent(out.Method) && retryableStatus(resp.StatusCode)) || resp.StatusCode == http.StatusTooManyRequests {
+				why = t.gaveUp(max(retries, throttles))
+			}
+			return t.finalAnswer(out, resp, attempt, why), nil
+		}
 		return normalizeErrorBody(resp), nil
 	}
+}
+
+// finalAnswer is normalizeErrorBody for an answer the client gives up on:
+// its message names the request, the attempts and why they stopped, so the
+// error a user sees says which call failed and what the server said last.
+func (t *transport) finalAnswer(req *http.Request, resp *http.Response, attempts int, why string) *http.Response {
+	resp = normalizeErrorBody(resp)
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(b, &m) // normalizeErrorBody made it an object
+	var msg string
+	_ = json.Unmarshal(m["ErrorMessage"], &msg)
+	prefix := fmt.Sprintf("%s %s answered HTTP %d", req.Method, req.URL.Path, resp.StatusCode)
+	if attempts > 1 {
+		prefix += fmt.Sprintf(" %d times", attempts)
+	}
+	if why != "" {
+		prefix += " (" + why + ")"
+	}
+	if msg == "" {
+		msg = prefix
+	} else {
+		msg = prefix + ": " + msg
+	}
+	enc, _ := json.Marshal(msg)
+	m["ErrorMessage"] = enc
+	nb, _ := json.Marshal(m)
+	resp.Body = io.NopCloser(bytes.NewReader(nb))
+	resp.ContentLength = int64(len(nb))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(nb)))
+	return resp
 }
 
 // mergedContext returns a context done when ctx or the Dial context is done,

@@ -308,7 +308,7 @@ func TestCreateOnceDoesNotDuplicate(t *testing.T) {
 				return env{}, fmt.Errorf("environment Prod: %w", steps.ErrNotFound)
 			}
 			tt.inject(emu, path)
-			got, err := createOnce(ctx, `environment "Prod"`, func() (env, error) {
+			got, err := createOnce(ctx, c, `environment "Prod"`, func() (env, error) {
 				var e env
 				return e, c.postRaw(ctx, path, env{Name: "Prod"}, &e)
 			}, find)
@@ -336,7 +336,7 @@ func TestCreateOnceDoesNotDuplicate(t *testing.T) {
 				t.Errorf("emulator received %d POSTs, want %d", got, tt.wantPOSTs)
 			}
 			// A second createOnce is refused as a duplicate, without a lookup.
-			_, err = createOnce(ctx, `environment "Prod"`, func() (env, error) {
+			_, err = createOnce(ctx, c, `environment "Prod"`, func() (env, error) {
 				var e env
 				return e, c.postRaw(ctx, path, env{Name: "Prod"}, &e)
 			}, func() (env, error) { t.Error("find called after a clear refusal"); return env{}, nil })

@@ -1,0 +1,73 @@
+package steps
+
+import "slices"
+
+// Permissions are the Octopus permissions an API key needs for a step:
+// System ones granted by a system-level team role, Space ones by a role in
+// the space the step works in (for steps that create the space, in every
+// space it creates: a space's managers team gets them). Names are Octopus's
+// permission names (the keys of UserPermissionSetResource.SpacePermissions
+// and SystemPermissions in the swagger).
+type Permissions struct {
+	System []string `json:"system,omitempty"`
+	Space  []string `json:"space,omitempty"`
+}
+
+// All returns the system and space permissions in one sorted list.
+func (p Permissions) All() []string {
+	all := append(append([]string(nil), p.System...), p.Space...)
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
+// StepPermissions lists, per step (Step.Name), the permissions its API key
+// needs: what `octofleet doctor` checks, what `--help` and README print,
+// and what the least-privilege tests grant. TestStepPermissionsCoverRequests
+// (cmd/octofleet) derives the permissions from the requests each step makes
+// against the emulator and fails when one is missing here.
+//
+// Reads of users, user roles and teams need UserView, UserRoleView and
+// TeamView on a real server (the built-in "System manager"/"Space manager"
+// role descriptions); the emulator lets any user read them, so those are
+// listed from Octopus's role definitions rather than derived.
+var StepPermissions = map[string]Permissions{
+	"create-space": {
+		System: []string{"SpaceCreate", "SpaceEdit", "SpaceView", "TeamCreate", "TeamEdit", "TeamView", "UserRoleView", "UserView"},
+		Space: []string{"EnvironmentCreate", "EnvironmentEdit", "EnvironmentView", "LifecycleCreate", "LifecycleEdit", "LifecycleView",
+			"ProjectGroupCreate", "ProjectGroupEdit", "ProjectGroupView", "TagSetCreate", "TagSetEdit", "TeamCreate", "TeamEdit", "TeamView"},
+	},
+	"seed-templates": {
+		System: []string{"SpaceView"},
+		Space: []string{"ActionTemplateCreate", "ActionTemplateDelete", "ActionTemplateEdit", "ActionTemplateView",
+			"EnvironmentView", "FeedView", "LifecycleView", "ProcessEdit", "ProcessView", "ProjectCreate", "ProjectEdit", "ProjectGroupView",
+			"ProjectView", "RunbookEdit", "RunbookView", "VariableEdit", "VariableView", "WorkerView"},
+	},
+	"clone-instance-settings": {
+		System: []string{"AdministerSystem", "ConfigureServer", "SpaceView", "TeamCreate", "TeamEdit", "TeamView", "UserRoleEdit", "UserRoleView", "UserView"},
+		Space:  []string{"SubscriptionCreate", "SubscriptionEdit", "SubscriptionView"},
+	},
+	"restore-instance-settings": {
+		System: []string{"AdministerSystem", "ConfigureServer", "SpaceView", "TeamCreate", "TeamEdit", "TeamView", "UserRoleEdit", "UserRoleView", "UserView"},
+		Space:  []string{"SubscriptionCreate", "SubscriptionEdit", "SubscriptionView"},
+	},
+	"create-facade-project": {
+		System: []string{"SpaceCreate", "SpaceEdit", "SpaceView", "TeamCreate", "TeamEdit", "TeamView", "UserRoleView", "UserView"},
+		Space: []string{"EnvironmentCreate", "EnvironmentView", "LifecycleView", "ProcessEdit", "ProcessView", "ProjectCreate", "ProjectEdit",
+			"ProjectGroupCreate", "ProjectGroupView", "ProjectView", "TeamCreate", "TeamEdit", "TeamView", "VariableEdit", "VariableView"},
+	},
+	"trigger": {
+		System: []string{"SpaceView"},
+		Space: []string{"DeploymentCreate", "DeploymentView", "EnvironmentView", "ProjectView", "ReleaseView", "RunbookRunCreate",
+			"RunbookRunView", "RunbookView", "TaskView", "TenantView"},
+	},
+	"register-tenant": {
+		System: []string{"SpaceView"},
+		Space:  []string{"EnvironmentView", "ProjectView", "TagSetCreate", "TagSetEdit", "TenantCreate", "TenantEdit", "TenantView", "VariableView"},
+	},
+	"install": {
+		System: []string{"SpaceCreate", "SpaceView"},
+		Space: []string{"ActionTemplateCreate", "ActionTemplateEdit", "ActionTemplateView", "BuiltInFeedPush", "EnvironmentCreate", "EnvironmentView", "LibraryVariableSetView",
+			"FeedView", "LifecycleView", "ProcessEdit", "ProcessView", "ProjectCreate", "ProjectEdit", "ProjectGroupView", "ProjectView",
+			"RunbookEdit", "RunbookView", "TagSetCreate", "TagSetEdit", "TenantView", "VariableEdit", "VariableView", "WorkerView"},
+	},
+}
