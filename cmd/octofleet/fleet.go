@@ -117,11 +117,8 @@ func (f *fleetFlags) load(ctx context.Context, g *Globals, log *slog.Logger, std
 		case g.Space == "":
 			return nil, &usageError{"--space (or OCTOPUS_SPACE) is required: the management space"}
 		}
-		hub, err := r.engine.Pool().Client(g.Server)
-		if err != nil {
-			return nil, err
-		}
-		if fl, err = fleet.LoadHub(ctx, hub, g.Server, g.Space); err != nil {
+		var err error
+		if fl, err = r.engine.LoadHub(ctx, g.Server, g.Space); err != nil {
 			return nil, err
 		}
 	}
@@ -380,11 +377,18 @@ func resultText(r fleet.Result, mode string) string {
 	case r.Err() != nil:
 		return "error"
 	case mode == "apply" && r.Changes > 0:
-		return fmt.Sprintf("applied %d changes", r.Changes)
+		return "applied " + changes(r.Changes)
 	case r.Changes > 0:
-		return fmt.Sprintf("%d changes", r.Changes)
+		return changes(r.Changes)
 	case r.Drifted():
 		return "pending"
 	}
 	return "unchanged"
+}
+
+func changes(n int) string {
+	if n == 1 {
+		return "1 change"
+	}
+	return fmt.Sprintf("%d changes", n)
 }

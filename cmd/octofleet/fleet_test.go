@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/octofleet/octofleet/internal/emulator"
 	"github.com/octofleet/octofleet/internal/fleet/fleettest"
 )
 
@@ -167,5 +170,54 @@ func TestFleetRunTagged(t *testing.T) {
 	r = runFleet(t, fx, "status")
 	if r.code != 0 || !strings.Contains(r.stdout, "Create Space: Success") || !strings.Contains(r.stdout, "Create Space: Failed") {
 		t.Errorf("status: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestFleetRateLimitShared: with --parallel 8 and --rate-limit 600 no
+// instance sees more than the limit (600 a minute: 10 in any second, plus
+// one for the timing of the arrivals), and a 429 holds back every worker on
+// the instance for its Retry-After (1s), not only the one that got it.
+func TestFleetRateLimitShared(t *testing.T) {
+	t.Parallel()
+	fx := fleettest.New(t)
+	hubTenants := []string{"--tenant", "Business Unit A", "--tenant", "Business Unit B", "--tenant", "Contoso"}
+	if r := runFleet(t, fx, append([]string{"apply"}, hubTenants...)...); r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	fx.Hub.ResetRequests()
+	fx.Regional.ResetRequests()
+	fx.Hub.FailNext(http.MethodGet, "/api/Spaces-2/actiontemplates", http.StatusTooManyRequests, 1)
+	r := runFleet(t, fx, append([]string{"drift", "--parallel", "8", "--rate-limit", "600"}, hubTenants...)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var throttled time.Time
+	for name, reqs := range map[string][]emulator.Request{"hub": fx.Hub.Requests()} {
+		slices.SortFunc(reqs, func(a, b emulator.Request) int { return a.At.Compare(b.At) })
+		if len(reqs) < 5 {
+			t.Fatalf("%s: only %d requests", name, len(reqs))
+		}
+		for i := range reqs {
+			n := 0
+			for j := i; j < len(reqs) && reqs[j].At.Sub(reqs[i].At) < time.Second; j++ {
+				n++
+			}
+			if n > 11 {
+				t.Errorf("%s: %d requests within a second from %s", name, n, reqs[i].At.Format(time.StampMilli))
+			}
+			if reqs[i].Status == http.StatusTooManyRequests {
+				throttled = reqs[i].At
+			}
+		}
+		if name == "hub" {
+			if throttled.IsZero() {
+				t.Fatal("the hub never answered 429")
+			}
+			for _, q := range reqs {
+				if d := q.At.Sub(throttled); d > 200*time.Millisecond && d < 900*time.Millisecond {
+					t.Errorf("hub: %s %s arrived %s after the 429, within its Retry-After", q.Method, q.Path, d)
+				}
+			}
+		}
 	}
 }

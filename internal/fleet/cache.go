@@ -73,6 +73,14 @@ func cloneSlice[T any](v T) T {
 		return any(append([]steps.UserRole(nil), s...)).(T)
 	case []steps.CommunityTemplate:
 		return any(append([]steps.CommunityTemplate(nil), s...)).(T)
+	case []steps.Project:
+		return any(append([]steps.Project(nil), s...)).(T)
+	case []steps.Environment:
+		return any(append([]steps.Environment(nil), s...)).(T)
+	case []steps.TagSet:
+		return any(append([]steps.TagSet(nil), s...)).(T)
+	case []steps.Tenant:
+		return any(append([]steps.Tenant(nil), s...)).(T)
 	}
 	return v
 }
@@ -167,4 +175,91 @@ func (c *cached) InstallCommunityTemplate(ctx context.Context, spaceID, communit
 func (c *cached) UpdateCommunityTemplate(ctx context.Context, spaceID, communityID string) (steps.ActionTemplate, error) {
 	defer c.forget(keyTemplates(spaceID))
 	return c.Octopus.UpdateCommunityTemplate(ctx, spaceID, communityID)
+}
+
+// The management space's projects, environments, tag sets and tenants are
+// read by every tenant's Record Space Id step (register-tenant): once per
+// space and run.
+func keyOf(kind, spaceID string) string { return kind + "/" + spaceID }
+
+// Projects is read once per space and run.
+func (c *cached) Projects(ctx context.Context, spaceID string) ([]steps.Project, error) {
+	return read(ctx, c, keyOf("projects", spaceID), func(ctx context.Context) ([]steps.Project, error) {
+		return c.Octopus.Projects(ctx, spaceID)
+	})
+}
+
+// CreateProject drops the space's projects.
+func (c *cached) CreateProject(ctx context.Context, spaceID string, p steps.Project) (steps.Project, error) {
+	defer c.forget(keyOf("projects", spaceID))
+	return c.Octopus.CreateProject(ctx, spaceID, p)
+}
+
+// UpdateProject drops the space's projects.
+func (c *cached) UpdateProject(ctx context.Context, spaceID string, p steps.Project) (steps.Project, error) {
+	defer c.forget(keyOf("projects", spaceID))
+	return c.Octopus.UpdateProject(ctx, spaceID, p)
+}
+
+// Environments is read once per space and run.
+func (c *cached) Environments(ctx context.Context, spaceID string) ([]steps.Environment, error) {
+	return read(ctx, c, keyOf("environments", spaceID), func(ctx context.Context) ([]steps.Environment, error) {
+		return c.Octopus.Environments(ctx, spaceID)
+	})
+}
+
+// CreateEnvironment drops the space's environments.
+func (c *cached) CreateEnvironment(ctx context.Context, e steps.Environment) (steps.Environment, error) {
+	defer c.forget(keyOf("environments", e.SpaceID))
+	return c.Octopus.CreateEnvironment(ctx, e)
+}
+
+// UpdateEnvironment drops the space's environments.
+func (c *cached) UpdateEnvironment(ctx context.Context, e steps.Environment) (steps.Environment, error) {
+	defer c.forget(keyOf("environments", e.SpaceID))
+	return c.Octopus.UpdateEnvironment(ctx, e)
+}
+
+// SortEnvironments drops the space's environments.
+func (c *cached) SortEnvironments(ctx context.Context, spaceID string, ids []string) error {
+	defer c.forget(keyOf("environments", spaceID))
+	return c.Octopus.SortEnvironments(ctx, spaceID, ids)
+}
+
+// TagSets is read once per space and run.
+func (c *cached) TagSets(ctx context.Context, spaceID string) ([]steps.TagSet, error) {
+	return read(ctx, c, keyOf("tagsets", spaceID), func(ctx context.Context) ([]steps.TagSet, error) {
+		return c.Octopus.TagSets(ctx, spaceID)
+	})
+}
+
+// CreateTagSet drops the space's tag sets.
+func (c *cached) CreateTagSet(ctx context.Context, ts steps.TagSet) (steps.TagSet, error) {
+	defer c.forget(keyOf("tagsets", ts.SpaceID))
+	return c.Octopus.CreateTagSet(ctx, ts)
+}
+
+// UpdateTagSet drops the space's tag sets.
+func (c *cached) UpdateTagSet(ctx context.Context, ts steps.TagSet) (steps.TagSet, error) {
+	defer c.forget(keyOf("tagsets", ts.SpaceID))
+	return c.Octopus.UpdateTagSet(ctx, ts)
+}
+
+// Tenants is read once per space and run.
+func (c *cached) Tenants(ctx context.Context, spaceID string) ([]steps.Tenant, error) {
+	return read(ctx, c, keyOf("tenants", spaceID), func(ctx context.Context) ([]steps.Tenant, error) {
+		return c.Octopus.Tenants(ctx, spaceID)
+	})
+}
+
+// CreateTenant drops the space's tenants.
+func (c *cached) CreateTenant(ctx context.Context, spaceID string, t steps.Tenant) (steps.Tenant, error) {
+	defer c.forget(keyOf("tenants", spaceID))
+	return c.Octopus.CreateTenant(ctx, spaceID, t)
+}
+
+// UpdateTenant drops the space's tenants.
+func (c *cached) UpdateTenant(ctx context.Context, spaceID string, t steps.Tenant) (steps.Tenant, error) {
+	defer c.forget(keyOf("tenants", spaceID))
+	return c.Octopus.UpdateTenant(ctx, spaceID, t)
 }

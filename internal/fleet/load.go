@@ -34,9 +34,28 @@ const (
 // /all endpoints). Tenants connected to the project, or tagged with an
 // Octofleet tag, are the targets.
 func LoadHub(ctx context.Context, hub *octopus.Client, url, space string) (*Fleet, error) {
+	return loadHub(ctx, hub, hub, url, space)
+}
+
+// LoadHub reads the fleet from the management space at url through the
+// engine's connection, so that the run's steps reuse the reads (the space
+// list above all).
+func (e *Engine) LoadHub(ctx context.Context, url, space string) (*Fleet, error) {
+	cl, err := e.pool.Client(url)
+	if err != nil {
+		return nil, err
+	}
+	oct, err := e.pool.Octopus(url)
+	if err != nil {
+		return nil, err
+	}
+	return loadHub(ctx, cl, oct, url, space)
+}
+
+func loadHub(ctx context.Context, hub *octopus.Client, oct steps.Octopus, url, space string) (*Fleet, error) {
 	before := hub.Counts()
 	f := &Fleet{Hub: Hub{URL: NormalizeURL(url), Space: space}}
-	spaces, err := hub.Spaces(ctx)
+	spaces, err := oct.Spaces(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list spaces: %w", err)
 	}
@@ -45,7 +64,7 @@ func LoadHub(ctx context.Context, hub *octopus.Client, url, space string) (*Flee
 		return nil, &steps.InputError{Field: "--space", Err: fmt.Errorf("no space %q on %s", space, f.Hub.URL)}
 	}
 	f.Hub.SpaceID, f.Hub.Space = spaces[i].ID, spaces[i].Name
-	projects, err := hub.Projects(ctx, f.Hub.SpaceID)
+	projects, err := oct.Projects(ctx, f.Hub.SpaceID)
 	if err != nil {
 		return nil, fmt.Errorf("list projects of %q: %w", space, err)
 	}
@@ -59,7 +78,7 @@ func LoadHub(ctx context.Context, hub *octopus.Client, url, space string) (*Flee
 	if err != nil {
 		return nil, fmt.Errorf("read the variables of project %q: %w", project.Name, err)
 	}
-	envs, err := hub.Environments(ctx, f.Hub.SpaceID)
+	envs, err := oct.Environments(ctx, f.Hub.SpaceID)
 	if err != nil {
 		return nil, fmt.Errorf("list environments of %q: %w", space, err)
 	}
@@ -67,7 +86,7 @@ func LoadHub(ctx context.Context, hub *octopus.Client, url, space string) (*Flee
 	for _, e := range envs {
 		envName[e.ID] = e.Name
 	}
-	tenants, err := hub.Tenants(ctx, f.Hub.SpaceID)
+	tenants, err := oct.Tenants(ctx, f.Hub.SpaceID)
 	if err != nil {
 		return nil, err
 	}
