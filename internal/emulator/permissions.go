@@ -368,6 +368,11 @@ var segmentPermissions = map[string][4]string{
 	"progression":            {"ProjectView", "", "", ""},
 	"template":               {"DeploymentView", "", "", ""},
 	"dashboardconfiguration": {"ProjectView", "", "", ""},
+	"accounts":               {"AccountView", "AccountCreate", "AccountEdit", "AccountDelete"},
+	"machines":               {"MachineView", "MachineCreate", "MachineEdit", "MachineDelete"},
+	"machineroles":           {"MachineView", "", "", ""},
+	"workers":                {"WorkerView", "WorkerEdit", "WorkerEdit", "WorkerEdit"},
+	"machinepolicies":        {"MachinePolicyView", "MachinePolicyCreate", "MachinePolicyEdit", "MachinePolicyDelete"},
 }
 
 // requiredPermission is the permission a space route needs ("" when a role

@@ -7,7 +7,6 @@ import "testing"
 // only shrinks: CheckCrawl fails on a broken link not listed and on an entry
 // that resolves now.
 var KnownBrokenLinks = []string{
-	"/api/accounts/azureenvironments",
 	"/api/authentication/checklogininitiated",
 	"/api/communityactiontemplates/{}/logo",
 	"/api/configuration/certificates",
@@ -48,7 +47,6 @@ var KnownBrokenLinks = []string{
 	"/api/users/logout",
 	"/api/users/register",
 	"/api/workertoolslatestimages",
-	"/api/{}/accounts",
 	"/api/{}/actiontemplates/{}/actionsUpdate",
 	"/api/{}/actiontemplates/{}/logo",
 	"/api/{}/actiontemplates/{}/usage",
@@ -59,7 +57,6 @@ var KnownBrokenLinks = []string{
 	"/api/{}/deploymentprocesses/{}/template",
 	"/api/{}/environments/sortorder",
 	"/api/{}/environments/summary",
-	"/api/{}/environments/{}/machines",
 	"/api/{}/environments/{}/metadata",
 	"/api/{}/environments/{}/singlyScopedVariableDetails",
 	"/api/{}/feeds/feeds-builtin-releases/packages",
@@ -71,10 +68,6 @@ var KnownBrokenLinks = []string{
 	"/api/{}/git-credentials",
 	"/api/{}/libraryvariablesets/{}/usages",
 	"/api/{}/lifecycles/{}/preview",
-	"/api/{}/machinepolicies",
-	"/api/{}/machinepolicies/template",
-	"/api/{}/machineroles/all",
-	"/api/{}/machines",
 	"/api/{}/packages/raw",
 	"/api/{}/projects/{}/deploymentsettings",
 	"/api/{}/projects/{}/logo",
@@ -102,7 +95,6 @@ var KnownBrokenLinks = []string{
 	"/api/{}/workerpools/sortorder",
 	"/api/{}/workerpools/summary",
 	"/api/{}/workerpools/supportedtypes",
-	"/api/{}/workers",
 }
 
 // CheckCrawl fails t for every broken link of res that KnownBrokenLinks
