@@ -416,6 +416,7 @@ var segmentPermissions = map[string][4]string{
 	"deploymenttargettags":   {"TargetTagView", "TargetTagAdminister", "TargetTagAdminister", "TargetTagAdminister"},
 	"rerun":                  {"TaskView", "", "", ""}, // the new deployment or run is checked itself
 	"dashboardconfiguration": {"ProjectView", "", "", ""},
+	"machineroles":           {"MachineView", "", "", ""},
 }
 
 // requiredPermission is the permission a space route needs ("" when a role
