@@ -26,10 +26,10 @@ func (p Permissions) All() []string {
 // (cmd/octofleet) derives the permissions from the requests each step makes
 // against the emulator and fails when one is missing here.
 //
-// Reads of users, user roles and teams need UserView, UserRoleView and
-// TeamView on a real server (the built-in "System manager"/"Space manager"
-// role descriptions); the emulator lets any user read them, so those are
-// listed from Octopus's role definitions rather than derived.
+// System-level reads (users, user roles, teams: UserView, UserRoleView,
+// TeamView on a real server, per the built-in roles' descriptions) are not
+// derived by that test (emulator.PermissionFor reports none for system
+// GETs), so they are listed from Octopus's role definitions.
 var StepPermissions = map[string]Permissions{
 	"create-space": {
 		System: []string{"SpaceCreate", "SpaceEdit", "SpaceView", "TeamCreate", "TeamEdit", "TeamView", "UserRoleView", "UserView"},
