@@ -143,10 +143,17 @@ func processStep(st RunbookStep, t StepTemplate) steps.ProcessStep {
 		pkgs = append(pkgs, steps.TemplatePackage{Name: p.Name, PackageID: p.PackageID, FeedID: builtInFeed,
 			AcquisitionLocation: p.AcquisitionLocation, Properties: maps.Clone(p.Properties)})
 	}
-	return steps.ProcessStep{
+	ps := steps.ProcessStep{
 		Name: st.Name, Condition: "Success", StartTrigger: "StartAfterPrevious", PackageRequirement: "LetOctopusDecide",
 		Actions: []steps.ProcessAction{{Name: st.Name, ActionType: t.ActionType, Packages: pkgs, Properties: props}},
 	}
+	if st.Condition != "" {
+		ps.Condition = st.Condition
+	}
+	if st.ConditionExpression != "" {
+		ps.Properties = map[string]string{"Octopus.Step.ConditionVariableExpression": st.ConditionExpression}
+	}
+	return ps
 }
 
 // semver is the version shape the built-in feed accepts.

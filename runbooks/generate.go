@@ -134,6 +134,9 @@ var extras = map[string][]extra{
 	"create-facade-project": {
 		{Parameter: Parameter{Name: "Octofleet.ManagementApiKey", Label: "Management API key", HelpText: "API key the facade uses to call the management space, stored as the facade project's sensitive variable (passed as OCTOFLEET_MANAGEMENT_API_KEY, never on the command line)."}, env: "OCTOFLEET_MANAGEMENT_API_KEY"},
 	},
+	"check-drift": {
+		{Parameter: Parameter{Name: "Octofleet.TargetApiKey", Label: "Tenant instance API key", HelpText: "API key for the tenant's instance when it is not this one (passed as OCTOFLEET_TARGET_API_KEY, never on the command line)."}, env: "OCTOFLEET_TARGET_API_KEY"},
+	},
 	"clone-instance-settings": {
 		{Parameter: Parameter{Name: "Octofleet.TargetServer", Label: "Target server URL", HelpText: "URL of the instance whose settings are changed."}, flag: "--target-server"},
 		{Parameter: Parameter{Name: "Octofleet.TargetApiKey", Label: "Target API key", HelpText: "API key for the target instance (passed as OCTOFLEET_TARGET_API_KEY, never on the command line)."}, env: "OCTOFLEET_TARGET_API_KEY"},

@@ -20,6 +20,15 @@ const (
 	VarSeedTemplates = "Octofleet.SeedTemplates"
 )
 
+// Tenant variable templates the Check Drift runbook records the tenant's
+// last drift check in; fleet status reads them back.
+const (
+	VarDrifted      = "Octofleet.Drifted" // True, False or Error
+	VarDriftChanges = "Octofleet.DriftChanges"
+	VarDriftChecked = "Octofleet.DriftChecked" // RFC 3339
+	VarDriftTask    = "Octofleet.DriftTask"    // the run's task Id
+)
+
 // FacadeProject is the project the Create Facade Project runbook makes in a
 // customer's space; its runbook, named like the upstream one, runs Seed
 // Templates for the customer's tenant.
@@ -31,6 +40,7 @@ const (
 	RunbookSeedTemplates       = "Seed Templates"
 	RunbookCreateFacadeProject = "Create Facade Project"
 	RunbookCloneSettings       = "Clone Instance Settings"
+	RunbookCheckDrift          = "Check Drift"
 )
 
 // Project is the management-space project octofleet installs, in a
@@ -63,6 +73,11 @@ type RunbookStep struct {
 	StepTemplate string `json:"StepTemplate"`
 	// Parameters are the values of the template's parameters.
 	Parameters map[string]string `json:"Parameters"`
+	// Condition is the step's run condition (Octopus: Success, the default,
+	// Failure, Always or Variable) and ConditionExpression the expression of
+	// a Variable condition.
+	Condition           string `json:"Condition,omitempty"`
+	ConditionExpression string `json:"ConditionExpression,omitempty"`
 }
 
 // hubConnection points a step at the management instance itself.
@@ -149,6 +164,14 @@ func project(stepNames []string) Project {
 				"Octofleet.ManagementApiKey": "#{" + VarHubAPIKey + "}",
 			})}))
 	}
+	if has("check-drift") {
+		p.Templates = append(p.Templates,
+			text(VarDrifted, "Drifted", "Recorded by the Check Drift runbook: True when the tenant's last drift check found changes, False when it was in line, Error when the check failed.", ""),
+			text(VarDriftChanges, "Drift changes", "Recorded by the Check Drift runbook: how many changes the last drift check found.", ""),
+			text(VarDriftChecked, "Drift checked", "Recorded by the Check Drift runbook: when the last drift check ran (RFC 3339).", ""),
+			text(VarDriftTask, "Drift task", "Recorded by the Check Drift runbook: the task of the last drift check.", ""),
+		)
+	}
 	if has("clone-instance-settings") {
 		p.Runbooks = append(p.Runbooks, tenanted(RunbookCloneSettings, "Make the tenant's instance's shared settings match this (the management) instance.",
 			RunbookStep{Name: "Clone Instance Settings", StepTemplate: TemplateName("clone-instance-settings"), Parameters: hubConnection(map[string]string{
@@ -156,6 +179,27 @@ func project(stepNames []string) Project {
 				"Octofleet.TargetServer": "#{" + VarInstanceURL + "}",
 				"Octofleet.TargetApiKey": "#{" + VarInstanceAPIKey + "}",
 			})}))
+	}
+	if has("check-drift") && has("register-tenant") {
+		// check-drift plans the steps of the tenant's pattern runbooks (the
+		// fleet engine derives them from the runbooks above) and exits 2 when
+		// the tenant drifted, failing the task so the dashboard shows it.
+		// Record Drift runs whenever the check set its outputs (a Variable
+		// condition runs after a failed step too, octopus.com/docs/projects/
+		// steps/conditions#run-condition) and records them on the tenant.
+		p.Runbooks = append(p.Runbooks, tenanted(RunbookCheckDrift, "Plan every step the tenant's runbooks run and change nothing; record the result on the tenant (Octofleet.Drifted, Octofleet.DriftChanges, Octofleet.DriftChecked, Octofleet.DriftTask) and fail when the tenant drifted.",
+			RunbookStep{Name: "Check Drift", StepTemplate: TemplateName("check-drift"), Parameters: hubConnection(map[string]string{
+				ParamSpace:               "#{Octopus.Space.Name}",
+				ParamInput:               "{\n  \"tenant\": \"{{ .Tenant.Name }}\"\n}",
+				"Octofleet.TargetApiKey": "#{" + VarInstanceAPIKey + "}",
+			})},
+			RunbookStep{Name: "Record Drift", StepTemplate: TemplateName("register-tenant"), Condition: "Variable",
+				ConditionExpression: "#{if Octopus.Action[Check Drift].Output.Checked}True#{/if}",
+				Parameters: hubConnection(map[string]string{
+					ParamSpace: "#{Octopus.Space.Name}",
+					ParamInput: "{\n  \"name\": \"{{ .Tenant.Name }}\",\n  \"variables\": {\n    \"" + VarDrifted + "\": \"{{ .Vars.drifted }}\",\n    \"" + VarDriftChanges + "\": \"{{ .Vars.changes }}\",\n    \"" + VarDriftChecked + "\": \"{{ .Vars.checked }}\",\n    \"" + VarDriftTask + "\": \"{{ .Vars.task }}\"\n  }\n}",
+					ParamVars:  "drifted=#{Octopus.Action[Check Drift].Output.Drifted}\nchanges=#{Octopus.Action[Check Drift].Output.Changes}\nchecked=#{Octopus.Action[Check Drift].Output.Checked}\ntask=#{Octopus.Task.Id}",
+				})}))
 	}
 	return p
 }

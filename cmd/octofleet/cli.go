@@ -42,6 +42,7 @@ type CLI struct {
 	Trigger                 triggerCmd                 `cmd:"" help:"Start a runbook run or deployment for one tenant, follow its task log and exit with its result." group:"Steps"`
 
 	RegisterTenant registerTenantCmd `cmd:"" help:"Ensure a tenant of the management space: tags, project connections and variables." group:"Steps"`
+	CheckDrift     checkDriftCmd     `cmd:"" help:"Plan every step one tenant of the management space runs and change nothing; exit 2 when it drifted (the Check Drift runbook's step)." group:"Steps"`
 	Fleet          fleetCmd          `cmd:"" help:"Status, drift check, apply and runbook runs over every tenant of the fleet, on every instance."`
 	Install        installCmd        `cmd:"" help:"Install the step templates, package, project and runbooks into a management space."`
 	Demo           demoCmd           `cmd:"" help:"Run the whole management-space story against two in-memory Octopus servers."`

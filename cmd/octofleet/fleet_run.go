@@ -119,17 +119,9 @@ func (c *fleetStatusCmd) Run(ctx context.Context, kctx *kong.Context, w io.Write
 		if len(runs) == 0 {
 			runs = []string{"-"}
 		}
-		drift := "-"
-		switch {
-		case t.Problem != "":
+		drift := driftText(row.Drift)
+		if t.Problem != "" {
 			drift = "error: " + t.Problem
-		case t.Drift.Drifted == "True":
-			drift = fmt.Sprintf("drifted, %s changes", t.Drift.Changes)
-		case t.Drift.Drifted == "False":
-			drift = "in line"
-		}
-		if t.Drift.Checked != "" && t.Problem == "" {
-			drift += " (" + t.Drift.Checked + ")"
 		}
 		version := row.ServerVersion
 		if version == "" {
@@ -144,4 +136,34 @@ func (c *fleetStatusCmd) Run(ctx context.Context, kctx *kong.Context, w io.Write
 		fmt.Fprintf(w, "%s: %s\n", u, st.Errors[u])
 	}
 	return nil
+}
+
+// driftText is a tenant's last drift check: in line / drifted, N changes /
+// error, with when and the task.
+func driftText(d fleet.DriftStatus) string {
+	var s string
+	switch d.State {
+	case fleet.DriftNotChecked:
+		return "-"
+	case fleet.DriftDrifted:
+		s = "drifted, " + d.Changes + " changes"
+	case fleet.DriftError:
+		s = "error"
+		if d.Detail != "" {
+			s += ": " + d.Detail
+		}
+	default:
+		s = d.State
+	}
+	var at []string
+	if !d.When.IsZero() {
+		at = append(at, d.When.UTC().Format(time.RFC3339))
+	}
+	if d.TaskID != "" {
+		at = append(at, d.TaskID)
+	}
+	if len(at) > 0 {
+		s += " (" + strings.Join(at, ", ") + ")"
+	}
+	return s
 }

@@ -105,6 +105,7 @@ type DriftState struct {
 	Drifted string `json:"drifted,omitempty"` // "True" or "False"
 	Changes string `json:"changes,omitempty"`
 	Checked string `json:"checked,omitempty"` // when, RFC 3339
+	Task    string `json:"task,omitempty"`    // the Check Drift run's task
 }
 
 // StepSpec is one step a target's runbook runs, with its input as the

@@ -22,9 +22,10 @@ const DefaultEnvironment = "Production"
 
 // Tenant variables the Check Drift runbook records.
 const (
-	VarDrifted      = "Octofleet.Drifted"
-	VarDriftChanges = "Octofleet.DriftChanges"
-	VarDriftChecked = "Octofleet.DriftChecked"
+	VarDrifted      = runbooks.VarDrifted
+	VarDriftChanges = runbooks.VarDriftChanges
+	VarDriftChecked = runbooks.VarDriftChecked
+	VarDriftTask    = runbooks.VarDriftTask
 )
 
 // LoadHub reads the fleet from the management space: its spaces, the
@@ -127,7 +128,7 @@ func loadHub(ctx context.Context, hub *octopus.Client, oct steps.Octopus, url, s
 				}
 			}
 		}
-		t.Drift = DriftState{Drifted: vals[VarDrifted], Changes: vals[VarDriftChanges], Checked: vals[VarDriftChecked]}
+		t.Drift = DriftState{Drifted: vals[VarDrifted], Changes: vals[VarDriftChanges], Checked: vals[VarDriftChecked], Task: vals[VarDriftTask]}
 		if t.Problem == "" {
 			if err := deriveSteps(f.Hub, &t, vals); err != nil {
 				t.Problem = err.Error()

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/octofleet/octofleet/runbooks"
 )
 
 // LastRun is a runbook's last run for a tenant.
@@ -21,6 +23,9 @@ type StatusRow struct {
 	Runs map[string]LastRun `json:"runs,omitempty"`
 	// ServerVersion is the version the tenant's instance reports.
 	ServerVersion string `json:"serverVersion,omitempty"`
+	// Drift is the tenant's last drift check: what the Check Drift runbook
+	// recorded on the tenant, against that runbook's last run.
+	Drift DriftStatus `json:"driftCheck"`
 }
 
 // Status is the fleet's state, as fleet status shows it.
@@ -35,7 +40,8 @@ type Status struct {
 // Status reads each tenant's last runbook runs from the hub (the project's
 // runbook runs and runbooks, then their tasks a hundred at a time: a handful
 // of reads for the whole fleet) and each instance's server version (one read
-// per instance). The drift state comes with the fleet (Target.Drift).
+// per instance). The drift state comes with the fleet (Target.Drift, the
+// tenant's variables); the last Check Drift run says whether it is current.
 func (e *Engine) Status(ctx context.Context, f *Fleet, targets []Target) (Status, error) {
 	st := Status{Versions: map[string]string{}, Errors: map[string]string{}}
 	runs := map[string]map[string]LastRun{} // tenant Id -> runbook name -> run
@@ -100,7 +106,9 @@ func (e *Engine) Status(ctx context.Context, f *Fleet, targets []Target) (Status
 		}
 	}
 	for _, t := range targets {
-		st.Rows = append(st.Rows, StatusRow{Target: t, Runs: runs[t.TenantID], ServerVersion: st.Versions[NormalizeURL(t.Instance)]})
+		row := StatusRow{Target: t, Runs: runs[t.TenantID], ServerVersion: st.Versions[NormalizeURL(t.Instance)]}
+		row.Drift = driftStatus(t.Drift, row.Runs[runbooks.RunbookCheckDrift])
+		st.Rows = append(st.Rows, row)
 	}
 	return st, nil
 }
