@@ -73,6 +73,7 @@ func Bundle(dir string, pkg *steps.PackageFile) (steps.InstallBundle, error) {
 		SensitiveVariable: VarHubAPIKey,
 		Package:           pkg,
 		Renderings:        map[string]steps.InstallRendering{},
+		DriftRunbook:      RunbookCheckDrift,
 	}
 	for _, p := range doc.Templates {
 		b.Project.Templates = append(b.Project.Templates, parameter(p))

@@ -42,6 +42,10 @@ type InstallInput struct {
 	// ("": none), pulled from the feed named ContainerFeed.
 	ContainerImage string
 	ContainerFeed  string
+	// DriftSchedule is the cron expression of the trigger that runs the
+	// bundle's DriftRunbook for every tenant ("": the trigger is left
+	// alone, whether it exists or not).
+	DriftSchedule string
 }
 
 // InstallBundle is what install puts into the space. Package runbooks builds
@@ -64,6 +68,8 @@ type InstallBundle struct {
 	SensitiveVariable string
 	// Package is the package file carrying the binary; nil uploads nothing.
 	Package *PackageFile
+	// DriftRunbook is the runbook InstallInput.DriftSchedule runs.
+	DriftRunbook string
 }
 
 // InstallRendering is the part of the bundle that depends on the script
@@ -135,6 +141,11 @@ func (s *Install) Plan(ctx context.Context, oct Octopus) (Plan, error) {
 	if strings.TrimSpace(s.In.Space) == "" {
 		return Plan{}, &InputError{Field: "--space", Err: errors.New("no management space: set --space")}
 	}
+	if s.In.DriftSchedule != "" {
+		if _, err := s.wantTrigger(); err != nil {
+			return Plan{}, err
+		}
+	}
 	if err := s.place(ctx, oct); err != nil {
 		return Plan{}, err
 	}
@@ -178,6 +189,9 @@ func (s *Install) createAll() []Change {
 			Change{Action: Create, Kind: KindRunbookProcess, Name: rb.Runbook.Name},
 			Change{Action: Create, Kind: KindRunbookSnapshot, Name: rb.Runbook.Name})
 	}
+	if s.In.DriftSchedule != "" {
+		out = append(out, Change{Action: Create, Kind: KindRunbookTrigger, Name: DriftTriggerName})
+	}
 	return out
 }
 
@@ -211,6 +225,14 @@ func (s *Install) planRest(ctx context.Context, oct Octopus) (Plan, error) {
 	republish := false
 	for _, c := range plan.Changes {
 		republish = republish || (c.Action != NoOp && c.Kind != KindRunbookSnapshot)
+	}
+	if s.In.DriftSchedule != "" {
+		// After the republish decision: a snapshot does not freeze triggers.
+		c, _, err := s.planTrigger(ctx, oct, spaceID, pp.have.ID, pp.runbooks)
+		if err != nil {
+			return Plan{}, err
+		}
+		plan = plan.With(c)
 	}
 	for i, c := range plan.Changes {
 		if c.Kind == KindRunbookSnapshot && c.Action == NoOp && republish {
@@ -502,6 +524,11 @@ func (s *Install) Apply(ctx context.Context, oct Octopus, p Plan) (Outputs, erro
 					return nil, fmt.Errorf("publish runbook %q: %w", rb.Name, err)
 				}
 			}
+		}
+	}
+	if s.In.DriftSchedule != "" {
+		if err := s.applyTrigger(ctx, oct, spaceID, projectID); err != nil {
+			return nil, err
 		}
 	}
 	return Outputs{"SpaceId": spaceID, "ProjectId": projectID, "ScriptSyntax": s.placed.syntax}, nil

@@ -33,4 +33,5 @@ type Octopus interface {
 	TenantOctopus
 	PackageOctopus
 	WorkerOctopus
+	TriggerOctopus
 }

@@ -26,6 +26,7 @@ type installCmd struct {
 	WorkerPool     string   `help:"Worker pool every runbook step runs on; it must exist in the space. Default: the space's default pool." placeholder:"NAME"`
 	ContainerImage string   `help:"Container image every runbook step runs in (an execution container, for workers with Docker), such as octopusdeploy/worker-tools:ubuntu.22.04." placeholder:"IMAGE"`
 	ContainerFeed  string   `help:"Container registry feed the image is pulled from (with --container-image), such as Docker Hub; it must exist in the space." placeholder:"NAME"`
+	DriftSchedule  string   `help:"Cron schedule of a trigger that runs the Check Drift runbook for every Octofleet-tagged tenant, in UTC: five fields (\"0 3 * * *\") or Octopus's six, seconds first. Without it an existing trigger is left alone." placeholder:"CRON"`
 	DryRun         bool     `help:"Print the plan; write nothing."`
 	ExitCode       bool     `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
 
@@ -41,6 +42,11 @@ func (c *installCmd) Validate() error {
 			return &steps.InputError{Field: "--script-syntax", Err: fmt.Errorf("%q is not bash or powershell", c.ScriptSyntax)}
 		}
 		c.ScriptSyntax = syntax
+	}
+	if c.DriftSchedule != "" {
+		if _, err := steps.NormalizeCron(c.DriftSchedule); err != nil {
+			return &steps.InputError{Field: "--drift-schedule", Err: err}
+		}
 	}
 	if c.ContainerFeed != "" && c.ContainerImage == "" {
 		return &steps.InputError{Field: "--container-feed", Err: errors.New("a container feed needs --container-image")}
@@ -64,8 +70,15 @@ the octofleet package in the built-in feed (a binary per worker OS and
 architecture, and a launcher that runs the one for the worker), and the
 "octofleet" project with its tenant variable templates, variables and
 runbooks (Create Space, Seed Templates, Create Facade Project, Clone Instance
-Settings). Then register one tenant per managed space, instance or customer
-(register-tenant) and run the runbooks for them. A re-run changes nothing.
+Settings, Check Drift). Then register one tenant per managed space, instance
+or customer (register-tenant) and run the runbooks for them. A re-run changes
+nothing.
+
+--drift-schedule "0 3 * * *" also keeps the project trigger "Scheduled drift
+check": on that cron schedule (UTC) Octopus runs Check Drift for every tenant
+with an Octofleet tag, in the first --environment. Check Drift plans the
+tenant's steps, records Octofleet.Drifted, DriftChanges, DriftChecked and
+DriftTask on the tenant (fleet status shows them) and fails when it drifted.
 
 Where the runbooks run: --worker-pool puts every step on that pool (the
 default: the space's default pool), --container-image in an execution
@@ -98,6 +111,7 @@ func (c *installCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog
 	step := &steps.Install{In: steps.InstallInput{
 		Space: g.Space, Environments: c.Environments, HubAPIKey: key, RotateSecrets: c.RotateSecrets,
 		ScriptSyntax: c.ScriptSyntax, WorkerPool: c.WorkerPool, ContainerImage: c.ContainerImage, ContainerFeed: c.ContainerFeed,
+		DriftSchedule: c.DriftSchedule,
 	}, Bundle: bundle}
 	return runStep(ctx, w, g, oct, step, c.DryRun, c.ExitCode)
 }

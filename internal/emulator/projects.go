@@ -317,7 +317,7 @@ func projectDeleted(c *Call, d Doc) error {
 	}
 	// What other files keep per project goes with it (the real server deletes
 	// a project's runbooks, releases and deployments with the project).
-	for _, name := range []string{"Runbooks", "RunbookProcesses", "RunbookSnapshots", "Releases", "Deployments"} {
+	for _, name := range []string{"Runbooks", "RunbookProcesses", "RunbookSnapshots", "Releases", "Deployments", "ProjectTriggers"} {
 		if kinds[name] == nil {
 			continue
 		}

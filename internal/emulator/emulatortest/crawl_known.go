@@ -57,8 +57,6 @@ var KnownBrokenLinks = []string{
 	"/api/{}/projects/{}/deploymentsettings",
 	"/api/{}/projects/{}/logo",
 	"/api/{}/projects/{}/metadata",
-	"/api/{}/projects/{}/triggers",
-	"/api/{}/projecttriggers",
 	"/api/{}/proxies",
 	"/api/{}/runbookProcesses/{}",
 	"/api/{}/runbookSnapshots/{}/packages",
