@@ -44,6 +44,9 @@ func (c *checkDriftCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *s
 	if err := c.load("check-drift", &c.CheckDriftInput); err != nil {
 		return err
 	}
+	if err := renderInput(&c.stepFlags, &c.CheckDriftInput); err != nil {
+		return err
+	}
 	tenant := c.Tenant
 	if tenant == "" {
 		tenant = c.TenantName

@@ -16,6 +16,13 @@ type CheckDriftInput struct {
 	Tenant string `json:"tenant,omitempty" help:"Name of the tenant to check (default: --tenant-name)." placeholder:"NAME"`
 }
 
+// Render expands the tenant's Go template ({{ .Tenant.Name }}).
+func (in CheckDriftInput) Render(data steps.TemplateData) (CheckDriftInput, error) {
+	var err error
+	in.Tenant, err = steps.Render("tenant", in.Tenant, data)
+	return in, err
+}
+
 // The values of the Drifted output and tenant variable.
 const (
 	DriftedTrue  = "True"
