@@ -26,6 +26,9 @@ func (p Permissions) All() []string {
 // (cmd/octofleet) derives the permissions from the requests each step makes
 // against the emulator and fails when one is missing here.
 //
+// install's Trigger permissions are for --drift-schedule (TriggerEdit when
+// it changes the schedule).
+//
 // System-level reads (users, user roles, teams: UserView, UserRoleView,
 // TeamView on a real server, per the built-in roles' descriptions) are not
 // derived by that test (emulator.PermissionFor reports none for system
@@ -68,6 +71,7 @@ var StepPermissions = map[string]Permissions{
 		System: []string{"SpaceCreate", "SpaceView"},
 		Space: []string{"ActionTemplateCreate", "ActionTemplateEdit", "ActionTemplateView", "BuiltInFeedPush", "EnvironmentCreate", "EnvironmentView", "LibraryVariableSetView",
 			"FeedView", "LifecycleView", "ProcessEdit", "ProcessView", "ProjectCreate", "ProjectEdit", "ProjectGroupView", "ProjectView",
-			"RunbookEdit", "RunbookView", "TagSetCreate", "TagSetEdit", "TenantView", "VariableEdit", "VariableView", "WorkerView"},
+			"RunbookEdit", "RunbookView", "TagSetCreate", "TagSetEdit", "TenantView", "TriggerCreate", "TriggerEdit", "TriggerView",
+			"VariableEdit", "VariableView", "WorkerView"},
 	},
 }

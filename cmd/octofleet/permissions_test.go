@@ -38,7 +38,7 @@ func TestStepPermissionsCoverRequests(t *testing.T) {
 			return []string{"--space", "Seeded", "seed-templates", "--from", filepath.Join(dir, "step-templates")}
 		}},
 		{"install", func(t *testing.T, h *harness) []string {
-			return []string{"--space", "Hub", "install", "--no-package"}
+			return []string{"--space", "Hub", "install", "--no-package", "--drift-schedule", "0 3 * * *"}
 		}},
 		{"register-tenant", func(t *testing.T, h *harness) []string {
 			if r := h.run(t, "", "--space", "Hub", "install", "--no-package"); r.code != 0 {
