@@ -11,7 +11,8 @@ import (
 // TestCheckDriftRunbook: on the hub with octofleet installed, Check Drift
 // for a tenant its runbooks brought in line succeeds and records False on
 // the tenant; for a tenant that drifted (a seeded template deleted, a space
-// never created) its task fails and it records True and the changes; fleet
+// never created) its task fails and it records True and the changes; for
+// a tenant whose instance refuses the key it fails and records Error; fleet
 // status reads both back through the API, with the time and task. The
 // task logs never show an API key.
 func TestCheckDriftRunbook(t *testing.T) {
@@ -27,6 +28,11 @@ func TestCheckDriftRunbook(t *testing.T) {
 	register(t, oct, "Alpha", vars("Alpha Space"))
 	register(t, oct, "Beta", vars("Beta Space"))
 	register(t, oct, "Gamma", vars("Gamma Space"))
+	// Delta's instance refuses its key: its check fails.
+	wrong := vars("Delta Space")
+	wrong[runbooks.VarInstanceURL] = strings.Replace(srv.URL(), "127.0.0.1", "localhost", 1)
+	wrong[runbooks.VarInstanceAPIKey] = "API-WRONGKEY000000000000000000000"
+	register(t, oct, "Delta", wrong)
 	for _, tenant := range []string{"Alpha", "Beta"} {
 		for _, rb := range []string{runbooks.RunbookCreateSpace, runbooks.RunbookSeedTemplates} {
 			if log, err := runRunbook(ctx, oct, tenant, rb); err != nil {
@@ -46,7 +52,7 @@ func TestCheckDriftRunbook(t *testing.T) {
 	}
 
 	logs := map[string]string{}
-	for tenant, wantFail := range map[string]bool{"Alpha": false, "Beta": true, "Gamma": true} {
+	for tenant, wantFail := range map[string]bool{"Alpha": false, "Beta": true, "Gamma": true, "Delta": true} {
 		log, err := runRunbook(ctx, oct, tenant, runbooks.RunbookCheckDrift)
 		logs[tenant] = log
 		if (err != nil) != wantFail {
@@ -55,14 +61,17 @@ func TestCheckDriftRunbook(t *testing.T) {
 		if wantFail && !strings.Contains(err.Error(), "ended Failed") {
 			t.Errorf("Check Drift for %s: %v, want its task failed", tenant, err)
 		}
-		if strings.Contains(log, srv.APIKey()) {
+		if strings.Contains(log, srv.APIKey()) || strings.Contains(log, wrong[runbooks.VarInstanceAPIKey]) {
 			t.Errorf("the Check Drift log of %s shows the API key", tenant)
 		}
+	}
+	if !strings.Contains(logs["Delta"], "the drift check failed") {
+		t.Errorf("Delta's Check Drift log does not say the check failed:\n%s", logs["Delta"])
 	}
 	if !strings.Contains(logs["Beta"], "drifted") {
 		t.Errorf("Beta's Check Drift log does not say it drifted:\n%s", logs["Beta"])
 	}
-	for tenant, want := range map[string]string{"Alpha": fleet.DriftedFalse, "Beta": fleet.DriftedTrue, "Gamma": fleet.DriftedTrue} {
+	for tenant, want := range map[string]string{"Alpha": fleet.DriftedFalse, "Beta": fleet.DriftedTrue, "Gamma": fleet.DriftedTrue, "Delta": fleet.DriftedError} {
 		if got := tenantVariable(t, oct, tenant, runbooks.VarDrifted); got != want {
 			t.Errorf("%s: %s = %q, want %q\n%s", tenant, runbooks.VarDrifted, got, want, logs[tenant])
 		}
@@ -89,7 +98,7 @@ func TestCheckDriftRunbook(t *testing.T) {
 	for _, r := range st.Rows {
 		got[r.Target.Tenant] = r
 	}
-	for tenant, want := range map[string]string{"Alpha": fleet.DriftInLine, "Beta": fleet.DriftDrifted, "Gamma": fleet.DriftDrifted} {
+	for tenant, want := range map[string]string{"Alpha": fleet.DriftInLine, "Beta": fleet.DriftDrifted, "Gamma": fleet.DriftDrifted, "Delta": fleet.DriftError} {
 		row := got[tenant]
 		last := row.Runs[runbooks.RunbookCheckDrift]
 		if row.Drift.State != want || row.Drift.TaskID == "" || row.Drift.TaskID != last.TaskID || row.Drift.When.IsZero() {
