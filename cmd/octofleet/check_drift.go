@@ -29,7 +29,8 @@ func (c *checkDriftCmd) Help() string {
 the hub) and change nothing: the steps of the tenant's pattern's octofleet
 runbooks, with the tenant's variables, exactly as fleet drift plans them. The
 Check Drift runbook runs it for its tenant (--tenant-name) and records the
-outputs on the tenant, where fleet status reads them.
+outputs on the tenant, where fleet status reads them. It never writes: --dry-run and
+--exit-code are implied.
 
 The hub's API key is --api-key (OCTOPUS_API_KEY); the key of the tenant's own
 instance, when it is another one, comes from OCTOFLEET_TARGET_API_KEY.
