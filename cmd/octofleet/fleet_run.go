@@ -119,23 +119,11 @@ func (c *fleetStatusCmd) Run(ctx context.Context, kctx *kong.Context, w io.Write
 		if len(runs) == 0 {
 			runs = []string{"-"}
 		}
-		drift := "-"
-		switch {
-		case t.Problem != "":
-			drift = "error: " + t.Problem
-		case t.Drift.Drifted == "True":
-			drift = fmt.Sprintf("drifted, %s changes", t.Drift.Changes)
-		case t.Drift.Drifted == "False":
-			drift = "in line"
-		}
-		if t.Drift.Checked != "" && t.Problem == "" {
-			drift += " (" + t.Drift.Checked + ")"
-		}
 		version := row.ServerVersion
 		if version == "" {
 			version = "?"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Tenant, t.Pattern, t.Instance, version, t.Space, strings.Join(runs, "; "), drift)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Tenant, t.Pattern, t.Instance, version, t.Space, strings.Join(runs, "; "), t.DriftSummary())
 	}
 	if err := tw.Flush(); err != nil {
 		return err

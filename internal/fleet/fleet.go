@@ -107,6 +107,25 @@ type DriftState struct {
 	Checked string `json:"checked,omitempty"` // when, RFC 3339
 }
 
+// DriftSummary is the target's drift state as fleet status and the UI show
+// it: "error: …" for a target that cannot be checked, "in line" or
+// "drifted, N changes" with when the last Check Drift ran, "-" when none has.
+func (t Target) DriftSummary() string {
+	drift := "-"
+	switch {
+	case t.Problem != "":
+		return "error: " + t.Problem
+	case t.Drift.Drifted == "True":
+		drift = fmt.Sprintf("drifted, %s changes", t.Drift.Changes)
+	case t.Drift.Drifted == "False":
+		drift = "in line"
+	}
+	if t.Drift.Checked != "" {
+		drift += " (" + t.Drift.Checked + ")"
+	}
+	return drift
+}
+
 // StepSpec is one step a target's runbook runs, with its input as the
 // runbook's step would see it once Octopus has substituted its variables.
 // Input and Vars may still refer to an earlier step's output
