@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/octofleet/octofleet/internal/demo"
 	"github.com/octofleet/octofleet/internal/emulator"
 	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
+	"github.com/octofleet/octofleet/runbooks"
 )
 
 // promoteSourceKey is the source emulator's API key (the target's is the
@@ -335,4 +337,55 @@ func TestPromoteHelp(t *testing.T) {
 		}
 	}
 	h.assertUntouched(t)
+}
+
+// TestPromoteDemoHub: the demo's hub configuration (octofleet installed
+// into "Fleet Hub", the demo's tenants registered, as `octofleet demo` sets
+// it up before it runs the runbooks) promoted to a fresh instance; diff then
+// exits 0 and a second promote writes nothing.
+func TestPromoteDemoHub(t *testing.T) {
+	t.Parallel()
+	p := newPromotePair(t)
+	hub := &harness{emu: p.src}
+	pkg := smallPackage(t, "1.0.0", "#!/bin/sh\necho octofleet\n")
+	if r := hub.run(t, "", "--space", demo.ManagementSpace, "install", "--package", pkg, "--environment", demo.Environment); r.code != exitOK {
+		t.Fatalf("install: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, tn := range demo.Tenants {
+		in, err := json.Marshal(map[string]any{"name": tn.Name, "tags": []string{tn.Tag}, "environments": []string{demo.Environment},
+			"variables": map[string]string{runbooks.VarSpaceName: tn.Space, runbooks.VarInstanceURL: p.src.URL(), runbooks.VarInstanceAPIKey: p.src.APIKey()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := hub.run(t, string(in), "--space", demo.ManagementSpace, "register-tenant", "--input", "-"); r.code != exitOK {
+			t.Fatalf("register %s: exit %d\n%s\n%s", tn.Name, r.code, r.stdout, r.stderr)
+		}
+	}
+
+	// The project's sensitive hub API key cannot be read from the source:
+	// the target's own key, from a file.
+	dir := t.TempDir()
+	keyFile, secrets := filepath.Join(dir, "hub.key"), filepath.Join(dir, "secrets.json")
+	if err := os.WriteFile(keyFile, []byte(p.tgt.emu.APIKey()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(secrets, []byte(`[{"kind": "variable", "owner": "project:octofleet", "name": "Octofleet.Hub.ApiKey", "value": "file:`+keyFile+`"}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := p.run(t, "promote", "--space", demo.ManagementSpace, "--secrets", secrets)
+	if r.code != exitOK {
+		t.Fatalf("promote: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, tn := range demo.Tenants {
+		if !strings.Contains(r.stdout, `+ create tenant "`+tn.Name+`"`) {
+			t.Errorf("promote does not create tenant %q", tn.Name)
+		}
+	}
+	if r := p.run(t, "diff", "--space", demo.ManagementSpace); r.code != exitOK {
+		t.Fatalf("diff: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	p.tgt.emu.ResetRequests()
+	if r := p.run(t, "promote", "--space", demo.ManagementSpace); r.code != exitOK || len(p.tgt.emu.Writes()) != 0 {
+		t.Fatalf("second promote: exit %d, writes %q\n%s\n%s", r.code, p.tgt.emu.Writes(), r.stdout, r.stderr)
+	}
 }
