@@ -389,3 +389,55 @@ func TestPromoteDemoHub(t *testing.T) {
 		t.Fatalf("second promote: exit %d, writes %q\n%s\n%s", r.code, p.tgt.emu.Writes(), r.stdout, r.stderr)
 	}
 }
+
+// TestPromoteOverlayPruneSpaces: an overlay value is the target's own (the
+// plan marks it, diff does not count it); a target-only document is
+// reported by diff, kept by promote, deleted with --prune; --space is
+// repeatable.
+func TestPromoteOverlayPruneSpaces(t *testing.T) {
+	t.Parallel()
+	p := newPromotePair(t)
+	seedSource(t, p.src, "")
+	var other map[string]any
+	emulatortest.Call(t, p.src, http.MethodPost, "/api/spaces", map[string]any{"Name": "Other", "SpaceManagersTeamMembers": []any{"Users-1"}}, &other)
+	overlay := filepath.Join(t.TempDir(), "overlay.yaml")
+	if err := os.WriteFile(overlay, []byte("- kind: variable\n  owner: project:Web\n  name: Port\n  value: \"9090\"\n- space: Hub\n  kind: environment\n  name: Development\n  fields:\n    Description: the target's own\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	r := p.run(t, "promote", "--space", "Hub", "--space=Other", "--overlay", overlay)
+	if r.code != exitOK || !strings.Contains(r.stdout, `+ create space "Other"`) || !strings.Contains(r.stdout, "Variables[Port]: set by the overlay") ||
+		!strings.Contains(r.stdout, "Description: set by the overlay") {
+		t.Fatalf("promote: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	base := "/api/" + p.tgt.spaceID(t, "Hub") + "/"
+	var envs []map[string]any
+	emulatortest.Call(t, p.tgt.emu, http.MethodGet, base+"environments/all", nil, &envs)
+	for _, e := range envs {
+		if e["Name"] == "Development" && e["Description"] != "the target's own" {
+			t.Errorf("Development's description is %q, want the overlay's", e["Description"])
+		}
+	}
+	if r := p.run(t, "diff", "--space", "Hub", "--space", "Other", "--overlay", overlay); r.code != exitOK {
+		t.Fatalf("diff with the overlay: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := p.run(t, "diff", "--space", "Hub"); r.code != exitChanges || !strings.Contains(r.stdout, `~ differs environment "Development"`) {
+		t.Fatalf("diff without the overlay: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+
+	emulatortest.Call(t, p.tgt.emu, http.MethodPost, base+"environments", map[string]any{"Name": "Sandbox"}, nil)
+	r = p.run(t, "diff", "--space", "Hub", "--overlay", overlay)
+	if r.code != exitChanges || !strings.Contains(r.stdout, `- only on the target environment "Sandbox" in space "Hub"`) {
+		t.Fatalf("diff with a target-only environment: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := p.run(t, "promote", "--space", "Hub", "--overlay", overlay); r.code != exitOK || !strings.Contains(r.stdout, "No changes.") {
+		t.Fatalf("promote without --prune: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = p.run(t, "promote", "--space", "Hub", "--overlay", overlay, "--prune")
+	if r.code != exitOK || !strings.Contains(r.stdout, `- delete environment "Sandbox"`) || !strings.Contains(r.stdout, "Apply complete: 0 created, 0 updated, 1 deleted.") {
+		t.Fatalf("promote --prune: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := p.run(t, "diff", "--space", "Hub", "--overlay", overlay); r.code != exitOK {
+		t.Fatalf("diff after the prune: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
