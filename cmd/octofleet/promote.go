@@ -29,7 +29,7 @@ type promoteSelection struct {
 	FromServer string   `name:"from-server" env:"OCTOFLEET_FROM_URL" help:"Source Octopus URL: the instance configuration is promoted from (the target is --server)." placeholder:"URL"`
 	FromAPIKey string   `name:"from-api-key" env:"OCTOFLEET_FROM_API_KEY" help:"API key of --from-server (never printed)." placeholder:"KEY"`
 	AllSpaces  bool     `name:"all-spaces" help:"Every space of the source (instead of --space NAME, which is repeatable here)."`
-	Include    []string `help:"Write only these kinds (comma-separated or repeated; default every kind). Kinds left out are still read, so references to them resolve by name." placeholder:"KIND,..."`
+	Include    []string `help:"Write only these kinds (comma-separated or repeated; default every kind). Kinds left out are still read, so references to them resolve by name." placeholder:"KIND"`
 	Exclude    []string `sep:"none" help:"Never write this document, KIND:NAME; an owned one as KIND:OWNER/NAME (channel:Web/Hotfix); repeatable." placeholder:"KIND:NAME"`
 	Rename     []string `sep:"none" help:"A name that differs on purpose, KIND:SOURCE=TARGET (space:Dev Hub=Hub); repeatable." placeholder:"KIND:SRC=DST"`
 	Overlay    string   `help:"The target's own values, never overwritten by the source (YAML or JSON, schemas/promote-overlay.schema.json)." type:"path" placeholder:"FILE"`
@@ -197,9 +197,9 @@ func readOverlay(path string) ([]promote.Overlay, error) {
 
 // spaceFlags returns every value of the global --space on the command line:
 // kong keeps only the last value of a string flag, and promote and diff take
-// several. Without one on the command line, OCTOPUS_SPACE (the global's
-// value) is the one space.
-func spaceFlags(kctx *kong.Context, g *Globals) []string {
+// several. Without one on the command line (and without --all-spaces),
+// OCTOPUS_SPACE (the global's value) is the one space.
+func spaceFlags(kctx *kong.Context, g *Globals, allSpaces bool) []string {
 	var out []string
 	args := kctx.Args
 	for i := 0; i < len(args); i++ {
@@ -214,7 +214,7 @@ func spaceFlags(kctx *kong.Context, g *Globals) []string {
 			i++
 		}
 	}
-	if len(out) == 0 && g.Space != "" {
+	if len(out) == 0 && !allSpaces && g.Space != "" {
 		out = []string{g.Space}
 	}
 	return out
@@ -281,7 +281,7 @@ secrets (nothing written), 1 any other failure.`
 // Validate checks the flags and reads the files before any request.
 func (c *promoteCmd) Validate(kctx *kong.Context) error {
 	g := kctx.Model.Target.Addr().Interface().(*CLI)
-	if err := c.validate(spaceFlags(kctx, &g.Globals)); err != nil {
+	if err := c.validate(spaceFlags(kctx, &g.Globals, c.AllSpaces)); err != nil {
 		return err
 	}
 	c.opts.Prune = c.Prune
@@ -374,7 +374,7 @@ reference promote cannot carry, 1 any other failure.`
 // Validate checks the flags and reads the files before any request.
 func (c *diffCmd) Validate(kctx *kong.Context) error {
 	g := kctx.Model.Target.Addr().Interface().(*CLI)
-	if err := c.validate(spaceFlags(kctx, &g.Globals)); err != nil {
+	if err := c.validate(spaceFlags(kctx, &g.Globals, c.AllSpaces)); err != nil {
 		return err
 	}
 	// Documents only on the target are differences too.
