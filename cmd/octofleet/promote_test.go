@@ -441,3 +441,27 @@ func TestPromoteOverlayPruneSpaces(t *testing.T) {
 		t.Fatalf("diff after the prune: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestPromoteFailedHalfWayConverges: a promote that fails half-way (the
+// project's create answered 500, no retries) leaves what it wrote; the
+// re-run finishes it without duplicates and diff then exits 0.
+func TestPromoteFailedHalfWayConverges(t *testing.T) {
+	t.Parallel()
+	p := newPromotePair(t)
+	seedSource(t, p.src, "")
+	// The target's first new space is Spaces-2 (Default is Spaces-1).
+	p.tgt.emu.FailNext(http.MethodPost, "/api/Spaces-2/projects", http.StatusInternalServerError, 1)
+	r := p.tgt.run(t, "", "--retries", "0", "promote", "--from-server", p.src.URL(), "--from-api-key", p.src.APIKey(), "--space", "Hub")
+	if r.code != exitFailure || !strings.Contains(r.stderr, `create project "Web"`) {
+		t.Fatalf("promote with a failing create: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := p.run(t, "promote", "--space", "Hub"); r.code != exitOK {
+		t.Fatalf("re-run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := p.run(t, "diff", "--space", "Hub"); r.code != exitOK {
+		t.Fatalf("diff after the re-run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := namesOnce(t, p.tgt, "/api/Spaces-2/projects/all"); n != 1 {
+		t.Errorf("%d projects on the target, want 1", n)
+	}
+}
