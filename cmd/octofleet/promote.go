@@ -449,8 +449,12 @@ func writePromotePlan(w io.Writer, plan *promote.Plan, v planVerbs) error {
 		b.WriteByte('\n')
 		switch c.Action {
 		case promote.Create:
-			for _, f := range sortedFieldNames(c.Fields) {
-				fmt.Fprintf(&b, "    %s: %s\n", f, formatValue(c.Fields[f][1]))
+			leaves := map[string][2]any{}
+			for f, hw := range c.Fields {
+				leafDiffs(fieldPath("", f), nil, hw[1], leaves)
+			}
+			for _, f := range sortedFieldNames(leaves) {
+				fmt.Fprintf(&b, "    %s: %s\n", f, shortValue(leaves[f][1]))
 			}
 		case promote.Update:
 			leaves := map[string][2]any{}
@@ -458,7 +462,7 @@ func writePromotePlan(w io.Writer, plan *promote.Plan, v planVerbs) error {
 				leafDiffs(fieldPath("", f), hw[0], hw[1], leaves)
 			}
 			for _, f := range sortedFieldNames(leaves) {
-				fmt.Fprintf(&b, "    %s: %s → %s\n", f, formatValue(leaves[f][0]), formatValue(leaves[f][1]))
+				fmt.Fprintf(&b, "    %s: %s → %s\n", f, shortValue(leaves[f][0]), shortValue(leaves[f][1]))
 			}
 		}
 		for _, o := range c.Overlay {
@@ -483,15 +487,37 @@ func writePromotePlan(w io.Writer, plan *promote.Plan, v planVerbs) error {
 	return err
 }
 
+// shortValue is formatValue for the text plan: a string longer than a
+// line (a step's script body) shows as its first line and its length; the
+// JSON output carries it whole.
+func shortValue(v any) string {
+	s, ok := v.(string)
+	if !ok || (len(s) <= 100 && !strings.Contains(s, "\n")) {
+		return formatValue(v)
+	}
+	first, _, _ := strings.Cut(s, "\n")
+	if len(first) > 60 {
+		first = first[:60]
+	}
+	return fmt.Sprintf("%s… (%d characters)", formatValue(first), len(s))
+}
+
 // leafDiffs puts into out, by path, the leaves where have and want differ:
-// objects compare key by key and lists of the same length element by
-// element; anything else that differs is one entry.
+// objects compare key by key (against nothing when have is absent, so that
+// a created document prints one leaf a line) and lists of the same length
+// element by element; anything else that differs is one entry.
 func leafDiffs(path string, have, want any, out map[string][2]any) {
 	if reflect.DeepEqual(have, want) {
 		return
 	}
 	hm, ok1 := have.(map[string]any)
 	wm, ok2 := want.(map[string]any)
+	if have == nil && ok2 && len(wm) > 0 {
+		hm, ok1 = map[string]any{}, true
+	}
+	if wl, ok := want.([]any); ok && have == nil && slices.ContainsFunc(wl, func(x any) bool { _, m := x.(map[string]any); return m }) {
+		have = make([]any, len(wl)) // a list of objects one leaf a line; of scalars, whole
+	}
 	if ok1 && ok2 {
 		for k, x := range wm {
 			leafDiffs(fieldPath(path, k), hm[k], x, out)
