@@ -42,7 +42,7 @@ func (e *ValidationError) ExitCode() int { return 80 }
 
 // configs name the schemas of configuration files rather than step
 // inputs (Decode reads them alike): no step template is made for them.
-var configs = map[string]bool{"ui": true, "fleet": true}
+var configs = map[string]bool{"ui": true, "fleet": true, "promote-secrets": true, "promote-overlay": true}
 
 // Names returns the step names that have an embedded schema, sorted.
 func Names() []string { return list(func(n string) bool { return !configs[n] }) }

@@ -49,6 +49,8 @@ type CLI struct {
 	Export         exportCmd         `cmd:"" help:"Write the step templates and runbook project the binary embeds."`
 
 	UI       uiCmd       `cmd:"" name:"ui" help:"Serve the web UI over the fleet's Octopus instances (and hash its users' passwords)."`
+	Promote  promoteCmd  `cmd:"" help:"Copy spaces' configuration (environments, lifecycles, projects, processes, variables, templates, ...) from one Octopus instance to another, as a plan first."`
+	Diff     diffCmd     `cmd:"" help:"Compare spaces' configuration between two Octopus instances; exit 2 when they differ."`
 	Doctor   doctorCmd   `cmd:"" help:"Check an instance before octofleet runs against it or an upgrade is promoted on: version and skew, the key's permissions per step, the routes octofleet reads, worker pools, and an optional smoke run."`
 	Emulator emulatorCmd `cmd:"" help:"Serve an in-memory Octopus Server API for tests and demos."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`

@@ -119,15 +119,11 @@ func (c *fleetStatusCmd) Run(ctx context.Context, kctx *kong.Context, w io.Write
 		if len(runs) == 0 {
 			runs = []string{"-"}
 		}
-		drift := driftText(row.Drift)
-		if t.Problem != "" {
-			drift = "error: " + t.Problem
-		}
 		version := row.ServerVersion
 		if version == "" {
 			version = "?"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Tenant, t.Pattern, t.Instance, version, t.Space, strings.Join(runs, "; "), drift)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Tenant, t.Pattern, t.Instance, version, t.Space, strings.Join(runs, "; "), row.DriftSummary())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -136,34 +132,4 @@ func (c *fleetStatusCmd) Run(ctx context.Context, kctx *kong.Context, w io.Write
 		fmt.Fprintf(w, "%s: %s\n", u, st.Errors[u])
 	}
 	return nil
-}
-
-// driftText is a tenant's last drift check: in line / drifted, N changes /
-// error, with when and the task.
-func driftText(d fleet.DriftStatus) string {
-	var s string
-	switch d.State {
-	case fleet.DriftNotChecked:
-		return "-"
-	case fleet.DriftDrifted:
-		s = "drifted, " + d.Changes + " changes"
-	case fleet.DriftError:
-		s = "error"
-		if d.Detail != "" {
-			s += ": " + d.Detail
-		}
-	default:
-		s = d.State
-	}
-	var at []string
-	if !d.When.IsZero() {
-		at = append(at, d.When.UTC().Format(time.RFC3339))
-	}
-	if d.TaskID != "" {
-		at = append(at, d.TaskID)
-	}
-	if len(at) > 0 {
-		s += " (" + strings.Join(at, ", ") + ")"
-	}
-	return s
 }

@@ -526,7 +526,7 @@ func (s *Server) selected(c *Call, k *Kind) []*record {
 	// asked; a bare /api/teams lists everything.
 	includeSystem := c.queryBool("includeSystem", !c.Scoped && len(spaces) == 0)
 	var out []*record
-	for _, rec := range s.st.table(k.Name).order {
+	for _, rec := range s.st.read(k.Name).order {
 		d := rec.doc
 		switch k.Scope {
 		case SpaceScoped:

@@ -84,7 +84,7 @@ func nextSortOrder(c *Call, kindName string) int {
 	hint := c.srv.extension("sortOrder", func() any { return map[string]int{} }).(map[string]int)
 	n, ok := hint[key]
 	if !ok {
-		for _, r := range c.srv.st.table(kindName).order {
+		for _, r := range c.srv.st.read(kindName).order {
 			if strings.EqualFold(r.space, c.SpaceID) {
 				if o, ok := integer(r.doc, "SortOrder"); ok && o >= n {
 					n = o + 1

@@ -49,13 +49,29 @@ func newStore() *store {
 
 func recordKey(space, id string) string { return strings.ToLower(space) + "|" + strings.ToLower(id) }
 
+// table returns a kind's table, creating it: for writers, who hold
+// Server.mu exclusively.
 func (st *store) table(kind string) *table {
 	t := st.tables[kind]
 	if t == nil {
-		t = &table{kind: kinds[kind], byKey: map[string]*record{}, byName: map[string]*record{}}
+		t = emptyTable(kind)
 		st.tables[kind] = t
 	}
 	return t
+}
+
+// read returns a kind's table for readers (Server.mu may be held shared):
+// a kind nothing was written to yet reads as an empty table that is not
+// stored, since storing it would be a write under a read lock.
+func (st *store) read(kind string) *table {
+	if t := st.tables[kind]; t != nil {
+		return t
+	}
+	return emptyTable(kind)
+}
+
+func emptyTable(kind string) *table {
+	return &table{kind: kinds[kind], byKey: map[string]*record{}, byName: map[string]*record{}}
 }
 
 // nameKey is the uniqueness key of a record's name ("" when the kind has no
@@ -100,14 +116,14 @@ func (t *table) unlink(rec *record) {
 // get returns the record of a document, matching the ID case-insensitively as
 // Octopus does.
 func (st *store) get(kind, space, id string) *record {
-	return st.table(kind).byKey[recordKey(space, id)]
+	return st.read(kind).byKey[recordKey(space, id)]
 }
 
 // byName returns the record of a kind with UniqueNames whose name is name in
 // the scope of like (the same space, or SpaceId for mixed kinds); nil when
 // there is none.
 func (st *store) byName(kind string, like *record) *record {
-	t := st.table(kind)
+	t := st.read(kind)
 	nk := t.nameKey(like)
 	if nk == "" {
 		return nil
@@ -154,7 +170,7 @@ func (st *store) delete(kind, space, id string) {
 // all returns every record of a kind, all spaces, in insertion order. The
 // slice is a copy: callers may delete while iterating.
 func (st *store) all(kind string) []*record {
-	return append([]*record(nil), st.table(kind).order...)
+	return append([]*record(nil), st.read(kind).order...)
 }
 
 // nextID hands out the next "<prefix>-<n>". Counters are global per prefix,

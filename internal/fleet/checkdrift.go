@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/octofleet/octofleet/runbooks"
@@ -183,4 +184,35 @@ func driftStatus(rec DriftState, last LastRun) DriftStatus {
 		return st
 	}
 	return DriftStatus{State: DriftRunning, When: last.When, TaskID: last.TaskID}
+}
+
+// String is the state as fleet status prints it: "in line", "drifted, N
+// changes", "error: why" or "running", with when and the task; "-" when
+// never checked.
+func (d DriftStatus) String() string {
+	var s string
+	switch d.State {
+	case DriftNotChecked:
+		return "-"
+	case DriftDrifted:
+		s = "drifted, " + d.Changes + " changes"
+	case DriftError:
+		s = "error"
+		if d.Detail != "" {
+			s += ": " + d.Detail
+		}
+	default:
+		s = d.State
+	}
+	var at []string
+	if !d.When.IsZero() {
+		at = append(at, d.When.UTC().Format(time.RFC3339))
+	}
+	if d.TaskID != "" {
+		at = append(at, d.TaskID)
+	}
+	if len(at) > 0 {
+		s += " (" + strings.Join(at, ", ") + ")"
+	}
+	return s
 }

@@ -108,6 +108,18 @@ type DriftState struct {
 	Task    string `json:"task,omitempty"`    // the Check Drift run's task
 }
 
+// DriftSummary is the target's drift state as the UI shows it (fleet
+// status adds the last Check Drift run: StatusRow.DriftSummary): "error: …"
+// for a target that cannot be checked, else what its last Check Drift
+// recorded ("in line", "drifted, N changes" or "error", with when and the
+// task), "-" when none has.
+func (t Target) DriftSummary() string {
+	if t.Problem != "" {
+		return "error: " + t.Problem
+	}
+	return driftStatus(t.Drift, LastRun{}).String()
+}
+
 // StepSpec is one step a target's runbook runs, with its input as the
 // runbook's step would see it once Octopus has substituted its variables.
 // Input and Vars may still refer to an earlier step's output

@@ -28,6 +28,15 @@ type StatusRow struct {
 	Drift DriftStatus `json:"driftCheck"`
 }
 
+// DriftSummary is the row's drift column: "error: …" for a target that
+// cannot be checked, else its last drift check (DriftStatus.String).
+func (r StatusRow) DriftSummary() string {
+	if r.Target.Problem != "" {
+		return "error: " + r.Target.Problem
+	}
+	return r.Drift.String()
+}
+
 // Status is the fleet's state, as fleet status shows it.
 type Status struct {
 	Rows []StatusRow `json:"rows"`

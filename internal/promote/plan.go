@@ -256,6 +256,9 @@ func (pr *Promotion) planOne(k *Kind, pair *spacePair, key string, src Document,
 		if pair.tgt.ix(r.kind).byKey[r.key] != nil || planned[r.kind][r.key] {
 			continue
 		}
+		if rk := kindByName(r.kind); pair.tgt.id == "" && rk.ReadOnly != nil && rk.ReadOnly(pair.src.ix(r.kind).byKey[r.key]) {
+			continue // the server makes it with the space (built-in feeds)
+		}
 		why := "which the target lacks"
 		switch {
 		case !pr.included(r.kind):

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"github.com/octofleet/octofleet/internal/fleet"
 	"log/slog"
 	"sort"
 	"strings"
@@ -45,7 +46,10 @@ func (v *InstanceView) SpaceName(id string) string {
 // TenantView is a fleet tenant of the management space.
 type TenantView struct {
 	ID, Name, Pattern, Drift string
-	Tags                     []string
+	// Instance is the name (in the UI's configuration) of the instance the
+	// tenant's space lives on, or its URL when the UI does not front it.
+	Instance, Space string
+	Tags            []string
 }
 
 type lazyEntry struct {
@@ -173,48 +177,38 @@ func (c *cache) refreshInstance(ctx context.Context, name string) {
 	c.mu.Unlock()
 }
 
-// patternTags maps the management space's tag (runbooks.TagSetName) to
-// the pattern it marks.
-var patternTags = map[string]string{
-	"octofleet/managed space":    "managed space",
-	"octofleet/managed instance": "managed instance",
-	"octofleet/facade":           "facade",
-}
-
+// refreshTenants reads the fleet the way `octofleet fleet` does
+// (fleet.LoadHub: a handful of list reads however many tenants): each
+// tenant's pattern, where its space lives and what its last Check Drift
+// recorded.
 func (c *cache) refreshTenants(ctx context.Context) {
 	m := c.srv.cfg.ManagementSpace
 	if m == nil {
 		return
 	}
-	v, ok := c.instance(m.Instance)
-	if !ok || !v.Reachable {
+	if v, ok := c.instance(m.Instance); !ok || !v.Reachable {
 		return
 	}
-	var spaceID string
-	for _, sp := range v.Spaces {
-		if strings.EqualFold(sp.Name, m.Space) {
-			spaceID = sp.ID
-		}
-	}
-	if spaceID == "" {
-		return
-	}
-	oct, err := c.srv.client(ctx, m.Instance)
+	in, err := c.srv.client(ctx, m.Instance)
 	if err != nil {
 		return
 	}
-	ts, err := oct.Tenants(ctx, spaceID)
+	hub, ok := in.(*octopus.Client)
+	if !ok {
+		c.srv.log.Warn("refresh fleet tenants", slog.String("error", "the management instance's client cannot read the fleet"))
+		return
+	}
+	f, err := fleet.LoadHub(ctx, hub, c.srv.instanceURL(m.Instance), m.Space)
 	if err != nil {
 		c.srv.log.Warn("refresh fleet tenants", slog.String("error", err.Error()))
 		return
 	}
-	out := make([]TenantView, 0, len(ts))
-	for _, t := range ts {
-		tv := TenantView{ID: t.ID, Name: t.Name, Tags: t.Tags, Pattern: "-", Drift: "not checked"}
-		for _, tag := range t.Tags {
-			if p, ok := patternTags[strings.ToLower(tag)]; ok {
-				tv.Pattern = p
-			}
+	out := make([]TenantView, 0, len(f.Targets))
+	for _, t := range f.Targets {
+		tv := TenantView{ID: t.TenantID, Name: t.Tenant, Tags: t.Tags, Pattern: string(t.Pattern), Drift: t.DriftSummary(),
+			Instance: c.srv.instanceName(t.Instance), Space: t.Space}
+		if tv.Pattern == "" {
+			tv.Pattern = "-"
 		}
 		out = append(out, tv)
 	}

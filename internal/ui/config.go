@@ -24,12 +24,15 @@ type Config struct {
 	RefreshInterval string           `json:"refreshInterval,omitempty"`
 	SessionTTL      string           `json:"sessionTTL,omitempty"`
 	Instances       []InstanceConfig `json:"instances"`
-	ManagementSpace *struct {
-		Instance string `json:"instance"`
-		Space    string `json:"space"`
-	} `json:"managementSpace,omitempty"`
-	Teams []TeamConfig `json:"teams,omitempty"`
-	Users []UserConfig `json:"users"`
+	ManagementSpace *ManagementSpace `json:"managementSpace,omitempty"`
+	Teams           []TeamConfig     `json:"teams,omitempty"`
+	Users           []UserConfig     `json:"users"`
+}
+
+// ManagementSpace is where the fleet's tenants are.
+type ManagementSpace struct {
+	Instance string `json:"instance"`
+	Space    string `json:"space"`
 }
 
 // InstanceConfig is one Octopus instance. APIKey is a reference (env:NAME

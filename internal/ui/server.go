@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"github.com/octofleet/octofleet/internal/fleet"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -278,4 +279,25 @@ func (s *Server) deny(ctx context.Context, u *User, action, detail string) {
 	if err := s.store.AddAudit(ctx, AuditEntry{At: s.now(), User: u.Name, Action: "denied " + action, Detail: detail, Outcome: "403"}); err != nil {
 		s.log.Error("audit log", slog.String("error", err.Error()))
 	}
+}
+
+// instanceURL is the configured URL of the named instance.
+func (s *Server) instanceURL(name string) string {
+	for _, in := range s.cfg.Instances {
+		if in.Name == name {
+			return in.URL
+		}
+	}
+	return ""
+}
+
+// instanceName is the configured name of the instance at url, or url when
+// the UI does not front it.
+func (s *Server) instanceName(url string) string {
+	for _, in := range s.cfg.Instances {
+		if fleet.NormalizeURL(in.URL) == fleet.NormalizeURL(url) {
+			return in.Name
+		}
+	}
+	return url
 }
