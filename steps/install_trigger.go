@@ -68,7 +68,8 @@ var cronFields = []struct {
 // NormalizeCron checks a cron expression and returns it in the form Octopus
 // stores: six fields, seconds first ("0 0 3 * * *"; Octopus's scheduled
 // trigger cron has a seconds field, octopus.com/docs/projects/
-// project-triggers/scheduled-runbook-trigger). A five-field expression (the
+// project-triggers/scheduled-runbook-trigger; the Terraform provider's own
+// tests schedule "0 0 06 * * Mon-Fri"). A five-field expression (the
 // usual crontab form, "0 3 * * *") runs at second 0.
 func NormalizeCron(expr string) (string, error) {
 	fields := strings.Fields(expr)
