@@ -35,12 +35,11 @@ func (p Permissions) All() []string {
 // GETs), so they are listed from Octopus's role definitions.
 var StepPermissions = map[string]Permissions{
 	"create-space": {
-		System: []string{"SpaceCreate", "SpaceEdit", "SpaceView", "TeamCreate", "TeamEdit", "TeamView", "UserRoleView", "UserView"},
+		System: []string{"SpaceCreate", "SpaceView", "TeamView", "UserRoleView", "UserView"},
 		Space: []string{"EnvironmentCreate", "EnvironmentEdit", "EnvironmentView", "LifecycleCreate", "LifecycleEdit", "LifecycleView",
-			"ProjectGroupCreate", "ProjectGroupEdit", "ProjectGroupView", "TagSetCreate", "TagSetEdit", "TeamCreate", "TeamEdit", "TeamView"},
+			"ProjectGroupCreate", "ProjectGroupEdit", "ProjectGroupView", "SpaceEdit", "TagSetCreate", "TagSetEdit", "TeamCreate", "TeamEdit", "TeamView"},
 	},
 	"seed-templates": {
-		System: []string{"SpaceView"},
 		Space: []string{"ActionTemplateCreate", "ActionTemplateDelete", "ActionTemplateEdit", "ActionTemplateView",
 			"EnvironmentView", "FeedView", "LifecycleView", "ProcessEdit", "ProcessView", "ProjectCreate", "ProjectEdit", "ProjectGroupView",
 			"ProjectView", "RunbookEdit", "RunbookView", "VariableEdit", "VariableView", "WorkerView"},
@@ -59,16 +58,14 @@ var StepPermissions = map[string]Permissions{
 			"ProjectGroupCreate", "ProjectGroupView", "ProjectView", "TeamCreate", "TeamEdit", "TeamView", "VariableEdit", "VariableView"},
 	},
 	"trigger": {
-		System: []string{"SpaceView"},
 		Space: []string{"DeploymentCreate", "DeploymentView", "EnvironmentView", "ProjectView", "ReleaseView", "RunbookRunCreate",
 			"RunbookRunView", "RunbookView", "TaskView", "TenantView"},
 	},
 	"register-tenant": {
-		System: []string{"SpaceView"},
 		Space:  []string{"EnvironmentView", "ProjectView", "TagSetCreate", "TagSetEdit", "TenantCreate", "TenantEdit", "TenantView", "VariableView"},
 	},
 	"install": {
-		System: []string{"SpaceCreate", "SpaceView"},
+		System: []string{"SpaceCreate", "SpaceView", "UserView"},
 		Space: []string{"ActionTemplateCreate", "ActionTemplateEdit", "ActionTemplateView", "BuiltInFeedPush", "EnvironmentCreate", "EnvironmentView", "LibraryVariableSetView",
 			"FeedView", "LifecycleView", "ProcessEdit", "ProcessView", "ProjectCreate", "ProjectEdit", "ProjectGroupView", "ProjectView",
 			"RunbookEdit", "RunbookView", "TagSetCreate", "TagSetEdit", "TenantView", "TriggerCreate", "TriggerEdit", "TriggerView",

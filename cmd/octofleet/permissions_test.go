@@ -5,13 +5,12 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/octofleet/octofleet/internal/emulator"
 	"github.com/octofleet/octofleet/steps"
 )
 
 // TestStepPermissionsCoverRequests runs each step (apply, then a second
 // run) against a fresh emulator and derives, from every request it made,
-// the permission the emulator checks for it (emulator.PermissionFor); each
+// the permission the emulator checks for it (lpNeeds); each
 // must be listed in steps.StepPermissions, which doctor checks and --help
 // documents.
 func TestStepPermissionsCoverRequests(t *testing.T) {
@@ -61,17 +60,17 @@ func TestStepPermissionsCoverRequests(t *testing.T) {
 			listed := steps.StepPermissions[tc.step]
 			var missing []string
 			for _, req := range h.emu.Requests() {
-				perm, system := emulator.PermissionFor(req.Method, req.Route)
-				if perm == "" {
+				perm, ok := lpNeeds(req, true)
+				if !ok {
 					continue
 				}
 				in := listed.Space
-				if system {
+				if perm.system {
 					in = listed.System
 				}
-				if !slices.Contains(in, perm) && !slices.Contains(missing, perm) {
-					missing = append(missing, perm)
-					t.Errorf("%s %s (%s) needs %s (system %v), not in steps.StepPermissions[%q]", req.Method, req.Path, req.Route, perm, system, tc.step)
+				if !slices.Contains(in, perm.name) && !slices.Contains(missing, perm.name) {
+					missing = append(missing, perm.name)
+					t.Errorf("%s %s (%s) needs %s, not in steps.StepPermissions[%q]", req.Method, req.Path, req.Route, perm, tc.step)
 				}
 			}
 		})

@@ -1,0 +1,412 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/octofleet/octofleet/internal/emulator"
+	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
+	"github.com/octofleet/octofleet/steps"
+)
+
+// The least-privilege tests run each step with the key of a user whose only
+// team holds a custom user role with exactly the step's permissions
+// (steps.StepPermissions): its system permissions at the system level, its
+// space permissions in the step's space. The step must apply and converge
+// with that key; and with each permission taken away in turn it must fail
+// with exit 1 and the server's 403 naming that permission, and a run with
+// the whole role afterwards must converge.
+//
+// A step that creates its space holds the space's permissions there as the
+// space's manager (Octopus makes the API key's user one when the input names
+// no manager), so those cases take away only system permissions; the same
+// step against an existing space takes away the space ones.
+
+// lpCase is one least-privilege scenario of a step.
+type lpCase struct {
+	name, step string
+	// setup prepares the world with the admin key and returns the step's
+	// arguments and the name of the space the role is granted in ("" when
+	// the step creates it).
+	setup func(t *testing.T, h *harness) (args []string, space string)
+	// oneShot steps write every run (trigger starts a run): the second run
+	// is not checked for zero writes.
+	oneShot bool
+}
+
+var lpUsers atomic.Int64
+
+// keyWith creates a custom user role holding exactly p, and a user whose
+// only team has that role at the system level (its system permissions) and
+// in spaceID when given (its space permissions); it returns the user's key.
+func keyWith(t *testing.T, h *harness, p steps.Permissions, spaceID string) string {
+	t.Helper()
+	n := lpUsers.Add(1)
+	role := fmt.Sprintf("least-privilege-%d", n)
+	emulatortest.Call(t, h.emu, http.MethodPost, "/api/userroles", map[string]any{
+		"Name": role, "GrantedSystemPermissions": orNone(p.System), "GrantedSpacePermissions": orNone(p.Space)}, nil)
+	grants := []emulatortest.Grant{{Role: role}}
+	if spaceID != "" {
+		grants = append(grants, emulatortest.Grant{Role: role, SpaceID: spaceID})
+	}
+	return emulatortest.NewUser(t, h.emu, fmt.Sprintf("lp-user-%d", n), grants...).APIKey
+}
+
+func orNone(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+// lpPerm is one permission at one level of a step's role.
+type lpPerm struct {
+	name   string
+	system bool
+}
+
+func (p lpPerm) String() string {
+	if p.system {
+		return p.name + " (system)"
+	}
+	return p.name + " (space)"
+}
+
+// perms lists p's permissions with their levels.
+func lpPerms(p steps.Permissions) []lpPerm {
+	var out []lpPerm
+	for _, n := range p.System {
+		out = append(out, lpPerm{n, true})
+	}
+	for _, n := range p.Space {
+		out = append(out, lpPerm{n, false})
+	}
+	return out
+}
+
+// without returns p less perm at its level.
+func without(p steps.Permissions, perm lpPerm) steps.Permissions {
+	drop := func(l []string, level bool) []string {
+		if level != perm.system {
+			return l
+		}
+		return slices.DeleteFunc(slices.Clone(l), func(s string) bool { return s == perm.name })
+	}
+	return steps.Permissions{System: drop(p.System, true), Space: drop(p.Space, false)}
+}
+
+// runAs runs octofleet with the emulator's URL and key.
+func (h *harness) runAs(t *testing.T, key string, args ...string) result {
+	t.Helper()
+	r := h.runRaw(t, "", append([]string{"--server", h.emu.URL(), "--api-key", key}, args...)...)
+	if strings.Contains(r.stdout+r.stderr, key) {
+		t.Errorf("the API key appears in the output of %q", args)
+	}
+	return r
+}
+
+// successfulWrites are the non-GET requests since the last reset that
+// the server accepted.
+func successfulWrites(emu *emulator.Server) []string {
+	var out []string
+	for _, r := range emu.Requests() {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Status > 0 && r.Status < 400 {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
+func lpCases() []lpCase {
+	// spaceInputAs is create-space's input with every description d.
+	spaceInputAs := func(d string) string {
+		return strings.ReplaceAll(`{"name": "Team A", "description": "D", "environments": [{"name": "Dev", "description": "D"}, {"name": "Prod"}],
+	  "lifecycles": [{"name": "Std", "description": "D", "phases": [{"name": "Dev", "optionalDeploymentTargets": ["Dev"]}, {"name": "Prod", "optionalDeploymentTargets": ["Prod"]}]}],
+	  "projectGroups": [{"name": "Web", "description": "D"}], "tenantTagSets": [{"name": "Tier", "description": "D", "tags": [{"name": "Gold", "color": "#FFD700"}]}],
+	  "teams": [{"name": "Deployers", "description": "D", "roles": [{"role": "Project deployer", "environments": ["Dev"]}]}]}`, `"D"`, `"`+d+`"`)
+	}
+	spaceInput := spaceInputAs("A team's space")
+	adminRun := func(t *testing.T, h *harness, args ...string) {
+		t.Helper()
+		if r := h.run(t, "", args...); r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	return []lpCase{
+		{name: "create-space new", step: "create-space",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				return []string{"create-space", "--input", writeFile(t, "space.json", spaceInput)}, ""
+			}},
+		{name: "create-space existing", step: "create-space",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				adminRun(t, h, "create-space", "--name", "Team A")
+				return []string{"create-space", "--input", writeFile(t, "space.json", spaceInput)}, "Team A"
+			}},
+		{name: "create-space drifted", step: "create-space",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				adminRun(t, h, "create-space", "--input", writeFile(t, "before.json", spaceInputAs("before")))
+				return []string{"create-space", "--input", writeFile(t, "space.json", spaceInput)}, "Team A"
+			}},
+		{name: "install drifted", step: "install",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				adminRun(t, h, "--space", "Hub", "install", "--no-package", "--drift-schedule", "0 4 * * *")
+				return []string{"--space", "Hub", "install", "--no-package", "--drift-schedule", "0 3 * * *"}, "Hub"
+			}},
+		{name: "seed-templates", step: "seed-templates",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				dir := t.TempDir()
+				adminRun(t, h, "export", "--out", dir)
+				adminRun(t, h, "create-space", "--name", "Seeded")
+				return []string{"--space", "Seeded", "seed-templates", "--from", filepath.Join(dir, "step-templates")}, "Seeded"
+			}},
+		{name: "install new", step: "install",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				return []string{"--space", "Hub", "install", "--no-package", "--drift-schedule", "0 3 * * *"}, ""
+			}},
+		{name: "install existing", step: "install",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				adminRun(t, h, "create-space", "--name", "Hub")
+				return []string{"--space", "Hub", "install", "--no-package", "--drift-schedule", "0 3 * * *"}, "Hub"
+			}},
+		{name: "register-tenant", step: "register-tenant",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				adminRun(t, h, "--space", "Hub", "install", "--no-package")
+				return []string{"--space", "Hub", "register-tenant", "--input", writeFile(t, "tenant.json", regionTenant)}, "Hub"
+			}},
+	}
+}
+
+// lpNotProven are the permissions of steps.StepPermissions no scenario
+// here proves needed, because the emulator does not check them where the
+// real server does, or because only a state the scenarios do not build
+// needs them; each says why. The test fails when a listed permission is
+// proven after all (drop it from here) or when a permission is neither.
+var lpNotProven = map[string]map[lpPerm]string{
+	"create-space": {
+		{"SpaceView", true}: notChecked + ": GET /api/spaces lists only the spaces the caller has a role in, so a space of the name the caller cannot see would be created again and refused as a duplicate",
+		{"TeamView", true}:  notChecked + ": reading teams (managerTeams may name system teams)",
+		{"TeamView", false}: notChecked + ": reading the space's teams",
+	},
+	"install": {
+		{"SpaceView", true}:           notChecked + ": as for create-space, seeing a space of the name the caller has no role in",
+		{"ActionTemplateEdit", false}: onlyDrift + " (a step template changed since it was installed)",
+		{"ProjectEdit", false}:        onlyDrift + " (the octofleet project changed)",
+		{"TagSetEdit", false}:         onlyDrift + " (the Octofleet tag set lost a tag)",
+		{"ProcessView", false}:        "the facade and package parts of the bundle read the deployment process; --no-package leaves them out",
+		{"ProcessEdit", false}:        "the facade and package parts of the bundle write the deployment process; --no-package leaves them out",
+		{"BuiltInFeedPush", false}:    "pushing octofleet's package to the built-in feed; the scenarios run --no-package (building the package is slow)",
+		{"TenantView", false}:         "--drift-schedule with tenants to run the drift check for; the scenarios have none",
+	},
+	"register-tenant": {
+		{"TagSetCreate", false}: "a tag the tenant names that the tag set lacks; the scenario's tags exist (install made them)",
+		{"TagSetEdit", false}:   "a tag the tenant names that the tag set lacks; the scenario's tags exist (install made them)",
+		{"VariableView", false}: notChecked + ": the tenant's variables are read with TenantView there (tenantvariables); the real server also checks VariableView for the values",
+	},
+	"seed-templates": {
+		{"ActionTemplateEdit", false}:   onlyDrift + " (a seeded template changed upstream or in the space)",
+		{"ActionTemplateDelete", false}: "pruning a template the source no longer has; the scenario's space has none",
+		{"EnvironmentView", false}:      templateProjects,
+		{"FeedView", false}:             templateProjects,
+		{"LifecycleView", false}:        templateProjects,
+		{"ProcessEdit", false}:          templateProjects,
+		{"ProcessView", false}:          templateProjects,
+		{"ProjectCreate", false}:        templateProjects,
+		{"ProjectEdit", false}:          templateProjects,
+		{"ProjectGroupView", false}:     templateProjects,
+		{"ProjectView", false}:          templateProjects,
+		{"RunbookEdit", false}:          templateProjects,
+		{"RunbookView", false}:          templateProjects,
+		{"VariableEdit", false}:         templateProjects,
+		{"VariableView", false}:         templateProjects,
+		{"WorkerView", false}:           templateProjects,
+	},
+}
+
+// Reasons of lpNotProven.
+const (
+	notChecked       = "the emulator does not check this where the real server does"
+	onlyDrift        = "needed only when an object octofleet owns drifted"
+	templateProjects = "copying template projects (--project, from an upstream space); the scenario seeds step templates only"
+)
+
+// lpNeeds is the permission the emulator checks for req, at the level
+// whose grant satisfies it in a scenario: emulator.PermissionFor, plus the
+// system-level reads PermissionFor does not report (the users list, the
+// user roles). Teams, their roles and the space itself are system routes
+// that a grant in the space satisfies (permissions.go authorizeSystem: space
+// managers manage their space's teams), so in a space the role is granted
+// in they are space permissions, and in a space the step creates they are
+// the space managers' (none of the role's).
+func lpNeeds(req emulator.Request, inSpace bool) (lpPerm, bool) {
+	perm, system := emulator.PermissionFor(req.Method, req.Route)
+	route := strings.ToLower(req.Route)
+	switch {
+	case perm == "" && req.Method == http.MethodGet && route == "/api/users":
+		perm, system = "UserView", true
+	case perm == "" && req.Method == http.MethodGet && strings.HasPrefix(route, "/api/userroles"):
+		perm, system = "UserRoleView", true
+	case system && req.Method != http.MethodPost && strings.HasPrefix(route, "/api/spaces/{"),
+		system && (strings.HasPrefix(route, "/api/teams") || strings.HasPrefix(route, "/api/scopeduserroles")):
+		if !inSpace {
+			return lpPerm{}, false
+		}
+		system = false
+	}
+	return lpPerm{perm, system}, perm != ""
+}
+
+// lpProof is what the scenarios found, per step.
+type lpProof struct {
+	mu      sync.Mutex
+	refused map[string]map[lpPerm]bool // permissions whose removal failed the step as it should
+}
+
+func (p *lpProof) add(step string, perm lpPerm) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.refused == nil {
+		p.refused = map[string]map[lpPerm]bool{}
+	}
+	if p.refused[step] == nil {
+		p.refused[step] = map[lpPerm]bool{}
+	}
+	p.refused[step][perm] = true
+}
+
+// forbidden reports whether stderr names perm as the server's 403 does:
+// its message ("Missing permission: X"), or its detail line ("requires the X
+// permission"), which is all go-octopusdeploy keeps of a refused create.
+func forbidden(stderr string, perm lpPerm) bool {
+	return strings.Contains(stderr, "Missing permission: "+perm.name) || strings.Contains(stderr, "requires the "+perm.name+" permission")
+}
+
+func TestLeastPrivilege(t *testing.T) {
+	t.Parallel()
+	var proof lpProof
+	cases := lpCases()
+	t.Cleanup(func() {
+		if t.Failed() {
+			return
+		}
+		for step, perms := range steps.StepPermissions {
+			if !slices.ContainsFunc(cases, func(c lpCase) bool { return c.step == step }) {
+				continue
+			}
+			for _, perm := range lpPerms(perms) {
+				reason, excused := lpNotProven[step][perm]
+				switch proved := proof.refused[step][perm]; {
+				case proved && excused:
+					t.Errorf("%s: %s is proven needed now: drop it from lpNotProven (%s)", step, perm, reason)
+				case !proved && !excused:
+					t.Errorf("%s: steps.StepPermissions lists %s but no scenario needs it: drop it from the table, or add a scenario or a reason to lpNotProven", step, perm)
+				}
+			}
+		}
+	})
+	// First every scenario with exactly the step's permissions: apply,
+	// then a second run that changes nothing. The requests say which
+	// permissions the scenario needs.
+	needed := make([][]lpPerm, len(cases))
+	t.Run("exactly", func(t *testing.T) {
+		for i, tc := range cases {
+			perms := steps.StepPermissions[tc.step]
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				h := newHarness(t)
+				args, space := tc.setup(t, h)
+				key := keyWith(t, h, perms, spaceIDOrEmpty(t, h, space))
+				for run := range 2 {
+					h.emu.ResetRequests()
+					r := h.runAs(t, key, args...)
+					if r.code != 0 {
+						t.Fatalf("run %d with exactly %v: exit %d\n%s", run+1, perms, r.code, lastLines(r.stderr, 5))
+					}
+					for _, req := range h.emu.Requests() {
+						perm, ok := lpNeeds(req, space != "")
+						if !ok || slices.Contains(needed[i], perm) {
+							continue
+						}
+						if !slices.Contains(lpPerms(perms), perm) {
+							t.Errorf("%s %s needs %s, not in steps.StepPermissions[%q]", req.Method, req.Path, perm, tc.step)
+							continue
+						}
+						// A step that creates its space holds the space's
+						// permissions as its manager, not through the role.
+						if perm.system || space != "" {
+							needed[i] = append(needed[i], perm)
+						}
+					}
+				}
+				if w := successfulWrites(h.emu); len(w) > 0 && !tc.oneShot {
+					t.Errorf("second run wrote %d times: %v", len(w), w)
+				}
+			})
+		}
+	})
+	// Then each needed permission taken away, in the first scenario that
+	// needs it.
+	tried := map[string]map[lpPerm]bool{}
+	for i, tc := range cases {
+		perms := steps.StepPermissions[tc.step]
+		if tried[tc.step] == nil {
+			tried[tc.step] = map[lpPerm]bool{}
+		}
+		for _, perm := range needed[i] {
+			if tried[tc.step][perm] {
+				continue
+			}
+			tried[tc.step][perm] = true
+			t.Run(tc.name+" without "+perm.String(), func(t *testing.T) {
+				t.Parallel()
+				h := newHarness(t)
+				args, space := tc.setup(t, h)
+				spaceID := spaceIDOrEmpty(t, h, space)
+				key := keyWith(t, h, without(perms, perm), spaceID)
+				h.emu.ResetRequests()
+				r := h.runAs(t, key, args...)
+				if r.code != exitFailure {
+					t.Fatalf("without %s: exit %d, want %d\n%s", perm, r.code, exitFailure, lastLines(r.stderr, 5))
+				}
+				if !forbidden(r.stderr, perm) {
+					t.Fatalf("without %s: stderr does not name it:\n%s", perm, lastLines(r.stderr, 5))
+				}
+				for _, req := range h.emu.Requests() {
+					if p, _ := lpNeeds(req, space != ""); p == perm && req.Status < 400 {
+						t.Errorf("without %s: %s %s succeeded", perm, req.Method, req.Path)
+					}
+				}
+				proof.add(tc.step, perm)
+				if len(successfulWrites(h.emu)) == 0 {
+					return // refused while planning: nothing to finish
+				}
+				// What the failed run applied, a run with the whole role
+				// finishes.
+				full := keyWith(t, h, perms, spaceID)
+				if r := h.runAs(t, full, args...); r.code != 0 {
+					t.Fatalf("the whole role after the failure: exit %d\n%s", r.code, lastLines(r.stderr, 5))
+				}
+			})
+		}
+	}
+}
+
+// spaceIDOrEmpty is the ID of the space called name ("" for "").
+func spaceIDOrEmpty(t *testing.T, h *harness, name string) string {
+	t.Helper()
+	if name == "" {
+		return ""
+	}
+	return h.spaceID(t, name)
+}
+
+// lastLines is the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
