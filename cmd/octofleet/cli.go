@@ -104,7 +104,7 @@ type dialFunc func(ctx context.Context, g *Globals, log *slog.Logger) (steps.Oct
 // newParser builds the kong parser. main and the tests share it; stdin is
 // what --input - reads.
 func newParser(cli *CLI, stdin io.Reader, stdout, stderr io.Writer, dial dialFunc) (*kong.Kong, error) {
-	return kong.New(cli,
+	k, err := kong.New(cli,
 		kong.Name("octofleet"),
 		kong.Description("Idempotent Octopus Deploy fleet steps: plan, then apply, against one Octopus Server API."),
 		kong.Vars{"version": "octofleet " + resolveVersion(), "default_server_version": emulator.DefaultServerVersion},
@@ -121,6 +121,10 @@ func newParser(cli *CLI, stdin io.Reader, stdout, stderr io.Writer, dial dialFun
 			return nil
 		}),
 	)
+	if err == nil {
+		addPermissionsHelp(k.Model.Node)
+	}
+	return k, err
 }
 
 // kongExit carries kong's exit code (after --help or --version) out of Parse.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -409,4 +410,45 @@ func spaceIDOrEmpty(t *testing.T, h *harness, name string) string {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// TestPermissionsDocumented checks that each step's --help and README's
+// table say what steps.StepPermissions lists.
+func TestPermissionsDocumented(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for step, p := range steps.StepPermissions {
+		r := h.runRaw(t, "", step, "--help")
+		if r.code != 0 {
+			t.Fatalf("%s --help: exit %d\n%s", step, r.code, r.stderr)
+		}
+		_, text, ok := strings.Cut(r.stdout, "Octopus permissions the API key needs")
+		if !ok {
+			t.Errorf("%s --help does not list its permissions:\n%s", step, r.stdout)
+			continue
+		}
+		text, _, _ = strings.Cut(text, "Flags:")
+		system, space, _ := strings.Cut(text, "in the space:")
+		for _, l := range []struct {
+			text  string
+			perms []string
+		}{{system, p.System}, {space, p.Space}} {
+			fields := strings.FieldsFunc(l.text, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
+			for _, perm := range l.perms {
+				if !slices.Contains(fields, perm) {
+					t.Errorf("%s --help does not list %s in its place:\n%s", step, perm, text)
+				}
+			}
+		}
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- permissions table: generated from steps.StepPermissions -->\n", "<!-- end of permissions table -->"
+	_, rest, ok := strings.Cut(string(readme), begin)
+	table, _, ok2 := strings.Cut(rest, end)
+	if want := permissionsTable(); !ok || !ok2 || table != want {
+		t.Errorf("README's permissions table (between %q and %q) is not steps.StepPermissions; want:\n%s", begin, end, want)
+	}
 }
