@@ -62,13 +62,13 @@ var StepPermissions = map[string]Permissions{
 		Space:  []string{"SubscriptionCreate", "SubscriptionEdit", "SubscriptionView"},
 	},
 	"create-facade-project": {
-		System: []string{"SpaceCreate", "SpaceEdit", "SpaceView", "TeamCreate", "TeamEdit", "TeamView", "UserRoleView", "UserView"},
+		System: []string{"SpaceCreate", "SpaceView", "TeamView", "UserRoleView", "UserView"},
 		Space: []string{"EnvironmentCreate", "EnvironmentView", "LifecycleView", "ProcessEdit", "ProcessView", "ProjectCreate", "ProjectEdit",
-			"ProjectGroupCreate", "ProjectGroupView", "ProjectView", "TeamCreate", "TeamEdit", "TeamView", "VariableEdit", "VariableView"},
+			"ProjectGroupCreate", "ProjectGroupView", "ProjectView", "RunbookEdit", "RunbookView", "SpaceEdit", "TeamCreate", "TeamEdit", "TeamView", "VariableEdit", "VariableView"},
 	},
 	"trigger": {
-		Space: []string{"DeploymentCreate", "DeploymentView", "EnvironmentView", "ProjectView", "ReleaseView", "RunbookRunCreate",
-			"RunbookRunView", "RunbookView", "TaskView", "TenantView"},
+		Space: []string{"DeploymentCreate", "EnvironmentView", "ProjectView", "ReleaseView", "RunbookRunCreate",
+			"RunbookView", "TaskCancel", "TaskView", "TenantView"},
 	},
 	"register-tenant": {
 		Space: []string{"EnvironmentView", "ProjectView", "TagSetCreate", "TagSetEdit", "TenantCreate", "TenantEdit", "TenantView", "VariableView"},

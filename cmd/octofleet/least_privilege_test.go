@@ -139,7 +139,72 @@ func lpCases() []lpCase {
 			t.Fatalf("%v: exit %d\n%s", args, r.code, r.stderr)
 		}
 	}
+	// management is a management space with a tenanted project (a runbook
+	// and a release), and alice, the facade's customer user.
+	management := func(t *testing.T, h *harness) (mgmtKey string) {
+		t.Helper()
+		adminRun(t, h, "create-space", "--input", writeFile(t, "management.json", `{"name": "Management", "environments": [{"name": "Production"}]}`))
+		w := emulatortest.NewTenanted(t, h.emu, h.spaceID(t, "Management"), "Customer operations", "Say hello", "Acme")
+		w.SetDeployScript(t, `echo "Deployed for #{Octopus.Tenant.Name}"`)
+		w.Release(t, "1.0.0")
+		w.SetRunbookScript(t, `echo "Hello from #{Octopus.Tenant.Name}"`, true)
+		if _, _, err := h.emu.CreateUser("alice", "Alice"); err != nil {
+			t.Fatal(err)
+		}
+		_, mgmtKey, err := h.emu.CreateUser("facade-caller", "Facade caller")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = h.emu.WaitForTasks(t.Context()) })
+		return mgmtKey
+	}
+	trigger := []string{"trigger", "--space", "Management", "--project", "Customer operations", "--tenant", "Acme", "--environment", "Production"}
+	// facade is create-facade-project's arguments for a facade of tenant
+	// Acme: target is the upstream part, more the project's extra fields.
+	facade := func(t *testing.T, h *harness, mgmtKey, target, more string) []string {
+		return []string{"create-facade-project", "--tenant-name", "Acme", "--management-api-key", mgmtKey, "--input", writeFile(t, "facade.json", fmt.Sprintf(`{
+  "upstream": {"serverUrl": %q, "space": "Management", "project": "Customer operations",
+    "tenant": "{{ .Tenant.Name }}", "environment": "Production", %s, "timeout": "2m"},
+  "space": {"name": "{{ .Tenant.Name }}", "description": "Acme's facade"},
+  "project": {"name": "Self-service", "environments": ["Production"]%s},
+  "team": {"name": "{{ .Tenant.Name }} operators", "members": ["alice"]},
+  "command": "octofleet"
+}`, h.emu.URL(), target, more))}
+	}
 	return []lpCase{
+		{name: "trigger runbook", step: "trigger", oneShot: true,
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				management(t, h)
+				return append(trigger, "--runbook", "Say hello"), "Management"
+			}},
+		{name: "trigger deployment", step: "trigger", oneShot: true,
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				management(t, h)
+				return trigger, "Management"
+			}},
+		{name: "create-facade-project new", step: "create-facade-project",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				key := management(t, h)
+				return facade(t, h, key, `"runbook": "Say hello"`, ""), ""
+			}},
+		{name: "create-facade-project existing", step: "create-facade-project",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				key := management(t, h)
+				adminRun(t, h, "create-space", "--name", "Acme")
+				return facade(t, h, key, `"runbook": "Say hello"`, ""), "Acme"
+			}},
+		{name: "create-facade-project deployment", step: "create-facade-project",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				key := management(t, h)
+				adminRun(t, h, "create-space", "--name", "Acme")
+				return facade(t, h, key, `"release": {"channel": "Default"}`, `, "group": "Facades"`), "Acme"
+			}},
+		{name: "create-facade-project drifted", step: "create-facade-project",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				key := management(t, h)
+				adminRun(t, h, facade(t, h, key, `"runbook": "Say hello"`, `, "description": "before"`)...)
+				return facade(t, h, key, `"runbook": "Say hello"`, `, "description": "after"`), "Acme"
+			}},
 		{name: "create-space new", step: "create-space",
 			setup: func(t *testing.T, h *harness) ([]string, string) {
 				return []string{"create-space", "--input", writeFile(t, "space.json", spaceInput)}, ""
@@ -193,6 +258,14 @@ var lpNotProven = map[string]map[lpPerm]string{
 		{"SpaceView", true}: notChecked + ": GET /api/spaces lists only the spaces the caller has a role in, so a space of the name the caller cannot see would be created again and refused as a duplicate",
 		{"TeamView", true}:  notChecked + ": reading teams (managerTeams may name system teams)",
 		{"TeamView", false}: notChecked + ": reading the space's teams",
+	},
+	"create-facade-project": {
+		{"SpaceView", true}: notChecked + ": as for create-space, seeing a space of the name the caller has no role in",
+		{"TeamView", true}:  notChecked + ": reading teams (managerTeams may name system teams)",
+		{"TeamView", false}: notChecked + ": reading the facade space's teams",
+	},
+	"trigger": {
+		{"TaskCancel", false}: "canceling the task when --timeout passes or the run is interrupted; the scenarios' tasks finish",
 	},
 	"install": {
 		{"SpaceView", true}:           notChecked + ": as for create-space, seeing a space of the name the caller has no role in",
@@ -252,6 +325,9 @@ func lpNeeds(req emulator.Request, inSpace bool) (lpPerm, bool) {
 		perm, system = "UserView", true
 	case perm == "" && req.Method == http.MethodGet && strings.HasPrefix(route, "/api/userroles"):
 		perm, system = "UserRoleView", true
+	case perm == "" && req.Method == http.MethodGet && strings.HasPrefix(route, "/api/tasks/{id}"):
+		// The task's space decides (permissions.go authorize).
+		perm, system = "TaskView", false
 	case system && req.Method != http.MethodPost && strings.HasPrefix(route, "/api/spaces/{"),
 		system && (strings.HasPrefix(route, "/api/teams") || strings.HasPrefix(route, "/api/scopeduserroles")):
 		if !inSpace {
@@ -446,9 +522,15 @@ func TestPermissionsDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	const begin, end = "<!-- permissions table: generated from steps.StepPermissions -->\n", "<!-- end of permissions table -->"
-	_, rest, ok := strings.Cut(string(readme), begin)
-	table, _, ok2 := strings.Cut(rest, end)
+	head, rest, ok := strings.Cut(string(readme), begin)
+	table, tail, ok2 := strings.Cut(rest, end)
 	if want := permissionsTable(); !ok || !ok2 || table != want {
-		t.Errorf("README's permissions table (between %q and %q) is not steps.StepPermissions; want:\n%s", begin, end, want)
+		if ok && ok2 && os.Getenv("OCTOFLEET_UPDATE_README") != "" {
+			if err := os.WriteFile("../../README.md", []byte(head+begin+want+end+tail), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("README's permissions table (between %q and %q) is not steps.StepPermissions (OCTOFLEET_UPDATE_README=1 rewrites it); want:\n%s", begin, end, want)
 	}
 }
