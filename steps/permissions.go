@@ -50,7 +50,7 @@ var StepPermissions = map[string]Permissions{
 	},
 	"seed-templates": {
 		Space: []string{"ActionTemplateCreate", "ActionTemplateDelete", "ActionTemplateEdit", "ActionTemplateView",
-			"EnvironmentView", "FeedView", "LifecycleView", "ProcessEdit", "ProcessView", "ProjectCreate", "ProjectEdit", "ProjectGroupView",
+			"EnvironmentView", "FeedView", "LibraryVariableSetView", "LifecycleView", "ProcessEdit", "ProcessView", "ProjectCreate", "ProjectEdit", "ProjectGroupView",
 			"ProjectView", "RunbookEdit", "RunbookView", "VariableEdit", "VariableView", "WorkerView"},
 	},
 	"clone-instance-settings": {
