@@ -71,13 +71,13 @@ var StepPermissions = map[string]Permissions{
 			"RunbookView", "TaskCancel", "TaskView", "TenantView"},
 	},
 	"register-tenant": {
-		Space: []string{"EnvironmentView", "ProjectView", "TagSetCreate", "TagSetEdit", "TenantCreate", "TenantEdit", "TenantView", "VariableView"},
+		Space: []string{"EnvironmentView", "ProjectView", "TenantCreate", "TenantEdit", "TenantView", "VariableView"},
 	},
 	"install": {
 		System: []string{"SpaceCreate", "SpaceView", "UserView"},
 		Space: []string{"ActionTemplateCreate", "ActionTemplateEdit", "ActionTemplateView", "BuiltInFeedPush", "EnvironmentCreate", "EnvironmentView",
-			"FeedView", "LibraryVariableSetView", "LifecycleView", "ProcessEdit", "ProcessView", "ProjectCreate", "ProjectEdit", "ProjectGroupView", "ProjectView",
-			"RunbookEdit", "RunbookView", "TagSetCreate", "TagSetEdit", "TenantView", "TriggerCreate", "TriggerEdit", "TriggerView",
+			"FeedView", "LibraryVariableSetView", "LifecycleView", "ProjectCreate", "ProjectEdit", "ProjectGroupView", "ProjectView",
+			"RunbookEdit", "RunbookView", "TagSetCreate", "TagSetEdit", "TriggerCreate", "TriggerEdit", "TriggerView",
 			"VariableEdit", "VariableView", "WorkerView"},
 	},
 }
