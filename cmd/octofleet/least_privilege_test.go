@@ -221,28 +221,6 @@ func lpCases() []lpCase {
 				adminRun(t, h, "create-space", "--input", writeFile(t, "before.json", spaceInputAs("before")))
 				return []string{"create-space", "--input", writeFile(t, "space.json", spaceInput)}, "Team A"
 			}},
-		{name: "install drifted", step: "install",
-			setup: func(t *testing.T, h *harness) ([]string, string) {
-				adminRun(t, h, "--space", "Hub", "install", "--no-package", "--drift-schedule", "0 4 * * *")
-				// Someone changed the project, a step template and the tag set.
-				sp := "/api/" + h.spaceID(t, "Hub")
-				tamper := func(list, name string, change func(map[string]any)) {
-					var all []map[string]any
-					h.callJSON(t, http.MethodGet, sp+"/"+list+"/all", &all)
-					for _, d := range all {
-						if d["Name"] == name {
-							change(d)
-							emulatortest.Call(t, h.emu, http.MethodPut, sp+"/"+list+"/"+d["Id"].(string), d, nil)
-							return
-						}
-					}
-					t.Fatalf("no %s %q", list, name)
-				}
-				tamper("projects", "octofleet", func(d map[string]any) { d["Description"] = "tampered" })
-				tamper("actiontemplates", "octofleet - Trigger", func(d map[string]any) { d["Description"] = "tampered" })
-				tamper("tagsets", "Octofleet", func(d map[string]any) { d["Tags"] = []any{} })
-				return []string{"--space", "Hub", "install", "--no-package", "--drift-schedule", "0 3 * * *"}, "Hub"
-			}},
 		{name: "seed-templates", step: "seed-templates",
 			setup: func(t *testing.T, h *harness) ([]string, string) {
 				dir := t.TempDir()
@@ -288,6 +266,28 @@ func lpCases() []lpCase {
 		{name: "install existing", step: "install",
 			setup: func(t *testing.T, h *harness) ([]string, string) {
 				adminRun(t, h, "create-space", "--name", "Hub")
+				return []string{"--space", "Hub", "install", "--no-package", "--drift-schedule", "0 3 * * *"}, "Hub"
+			}},
+		{name: "install drifted", step: "install",
+			setup: func(t *testing.T, h *harness) ([]string, string) {
+				adminRun(t, h, "--space", "Hub", "install", "--no-package", "--drift-schedule", "0 4 * * *")
+				// Someone changed the project, a step template and the tag set.
+				sp := "/api/" + h.spaceID(t, "Hub")
+				tamper := func(list, name string, change func(map[string]any)) {
+					var all []map[string]any
+					h.callJSON(t, http.MethodGet, sp+"/"+list+"/all", &all)
+					for _, d := range all {
+						if d["Name"] == name {
+							change(d)
+							emulatortest.Call(t, h.emu, http.MethodPut, sp+"/"+list+"/"+d["Id"].(string), d, nil)
+							return
+						}
+					}
+					t.Fatalf("no %s %q", list, name)
+				}
+				tamper("projects", "octofleet", func(d map[string]any) { d["Description"] = "tampered" })
+				tamper("actiontemplates", "octofleet - Trigger", func(d map[string]any) { d["Description"] = "tampered" })
+				tamper("tagsets", "Octofleet", func(d map[string]any) { d["Tags"] = []any{} })
 				return []string{"--space", "Hub", "install", "--no-package", "--drift-schedule", "0 3 * * *"}, "Hub"
 			}},
 		{name: "register-tenant", step: "register-tenant",
