@@ -21,15 +21,20 @@ import (
 // The least-privilege tests run each step with the key of a user whose only
 // team holds a custom user role with exactly the step's permissions
 // (steps.StepPermissions): its system permissions at the system level, its
-// space permissions in the step's space. The step must apply and converge
-// with that key; and with each permission taken away in turn it must fail
-// with exit 1 and the server's 403 naming that permission, and a run with
-// the whole role afterwards must converge.
+// space permissions in the step's space. Each scenario (a step in one state:
+// a space it creates, an existing one, one that drifted) must apply, and a
+// re-run must write nothing. The requests it made say which of the
+// permissions it needs (lpNeeds); each of those, taken away in the first
+// scenario that needs it, must make the step fail (in its apply or its
+// re-run) with exit 1 and the server's 403 naming the permission, with no
+// request needing it accepted; when the failed run wrote something, a run
+// with the whole role must then finish. A permission of the table no
+// scenario needs is an error unless lpNotProven says why.
 //
 // A step that creates its space holds the space's permissions there as the
 // space's manager (Octopus makes the API key's user one when the input names
-// no manager), so those cases take away only system permissions; the same
-// step against an existing space takes away the space ones.
+// no manager), so those scenarios take away only system permissions; the
+// same step against an existing space takes away the space ones.
 
 // lpCase is one least-privilege scenario of a step.
 type lpCase struct {
@@ -81,7 +86,7 @@ func (p lpPerm) String() string {
 	return p.name + " (space)"
 }
 
-// perms lists p's permissions with their levels.
+// lpPerms lists p's permissions with their levels.
 func lpPerms(p steps.Permissions) []lpPerm {
 	var out []lpPerm
 	for _, n := range p.System {
@@ -305,12 +310,12 @@ func lpCases() []lpCase {
 // proven after all (drop it from here) or when a permission is neither.
 var lpNotProven = map[string]map[lpPerm]string{
 	"create-space": {
-		{"SpaceView", true}: notChecked + ": GET /api/spaces lists only the spaces the caller has a role in, so a space of the name the caller cannot see would be created again and refused as a duplicate",
+		{"SpaceView", true}: seeSpaces,
 		{"TeamView", true}:  notChecked + ": reading teams (managerTeams may name system teams)",
 		{"TeamView", false}: notChecked + ": reading the space's teams",
 	},
 	"create-facade-project": {
-		{"SpaceView", true}: notChecked + ": as for create-space, seeing a space of the name the caller has no role in",
+		{"SpaceView", true}: seeSpaces,
 		{"TeamView", true}:  notChecked + ": reading teams (managerTeams may name system teams)",
 		{"TeamView", false}: notChecked + ": reading the facade space's teams",
 	},
@@ -318,7 +323,7 @@ var lpNotProven = map[string]map[lpPerm]string{
 		{"TaskCancel", false}: "canceling the task when --timeout passes or the run is interrupted; the scenarios' tasks finish",
 	},
 	"install": {
-		{"SpaceView", true}:        notChecked + ": as for create-space, seeing a space of the name the caller has no role in",
+		{"SpaceView", true}:        seeSpaces,
 		{"BuiltInFeedPush", false}: "pushing octofleet's package to the built-in feed; the scenarios run --no-package (building the package is slow)",
 	},
 	"register-tenant": {
@@ -334,6 +339,7 @@ var lpNotProven = map[string]map[lpPerm]string{
 const (
 	notChecked = "the emulator does not check this where the real server does"
 	onlyDrift  = "needed only when an object octofleet owns drifted"
+	seeSpaces  = "no request is refused without it: GET /api/spaces lists only the spaces the caller has a role in; with it the step also finds a space of its name the caller has no role in, instead of creating it again and being refused as a duplicate"
 )
 
 // lpNeeds is the permission the emulator checks for req, at the level
