@@ -1,0 +1,4 @@
+package emulator
+
+// TestCertificate is testCertificate for the external tests.
+var TestCertificate = testCertificate
