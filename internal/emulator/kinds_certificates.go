@@ -2,13 +2,18 @@ package emulator
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha1"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"strings"
 	"time"
@@ -82,6 +87,7 @@ func init() {
 	})
 	addRoute(http.MethodGet, "certificates/{id}/usages", RouteSpace, certificateUsages)
 	addRoute(http.MethodPost, "certificates/{id}/replace", RouteSpace, replaceCertificate)
+	addRoute(http.MethodPost, "certificates/generate", RouteSpace, generateCertificate)
 	for _, v1 := range []string{"", "/v1"} {
 		for _, action := range []string{"archive", "unarchive"} {
 			archived := action == "archive"
@@ -436,4 +442,70 @@ func holdsString(v any, id string) bool {
 		}
 	}
 	return false
+}
+
+// SelfSignedCertificate makes a self-signed certificate (ECDSA P-256) for
+// commonName, valid from notBefore to notAfter, and returns its PEM file:
+// the certificate and its private key. certificates/generate uses it, and
+// tests upload what it makes.
+func SelfSignedCertificate(commonName string, notBefore, notAfter time.Time) ([]byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: commonName},
+		DNSNames:     []string{commonName},
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})...), nil
+}
+
+// generateCertificate serves POST certificates/generate
+// (CreateSelfSignedCertificateCommand): a new certificate, self-signed for
+// the body's SubjectCommonName (its Name when absent), valid for 100 years
+// as the server's own self-signed certificates are; 200 with the
+// certificate.
+func generateCertificate(c *Call) (any, error) {
+	body, err := c.Body()
+	if err != nil {
+		return nil, err
+	}
+	cn := strings.TrimSpace(str(body, "SubjectCommonName"))
+	if cn == "" {
+		cn = strings.TrimSpace(str(body, "Name"))
+	}
+	if cn == "" {
+		return nil, badRequest("Please provide a value for Name.")
+	}
+	now := c.srv.now()
+	file, err := SelfSignedCertificate(cn, now, now.AddDate(100, 0, 0))
+	if err != nil {
+		return nil, err
+	}
+	d := Doc{}
+	for _, f := range []string{"Name", "Notes", "EnvironmentIds", "TenantIds", "TenantTags", "TenantedDeploymentParticipation"} {
+		if v, ok := body[f]; ok {
+			d[f] = v
+		}
+	}
+	d["CertificateData"] = Doc{"HasValue": true, "NewValue": base64.StdEncoding.EncodeToString(file)}
+	return c.srv.create(c, certificatesKind, d)
 }

@@ -1,17 +1,11 @@
 package emulator
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha1"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
-	"math/big"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,27 +16,12 @@ import (
 // base64 of its PEM file (certificate and private key) and its DER bytes.
 func testCertificate(t *testing.T, cn string) (string, []byte) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	file, err := SelfSignedCertificate(cn, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(0x1234abcd),
-		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Octofleet"}},
-		DNSNames:     []string{cn},
-		NotBefore:    time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
-		NotAfter:     time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})...)
-	return base64.StdEncoding.EncodeToString(file), der
+	b, _ := pem.Decode(file)
+	return base64.StdEncoding.EncodeToString(file), b.Bytes
 }
 
 func thumbprint(der []byte) string {
@@ -59,15 +38,18 @@ func TestCertificates(t *testing.T) {
 	id := field(created, "Id")
 	got := get(t, s, sp+"/certificates/"+id).(map[string]any)
 	for k, want := range map[string]any{
-		"Thumbprint": thumbprint(der), "SubjectCommonName": "web.example", "SubjectOrganization": "Octofleet",
-		"SubjectDistinguishedName": "CN=web.example,O=Octofleet", "IssuerCommonName": "web.example",
+		"Thumbprint": thumbprint(der), "SubjectCommonName": "web.example", "SubjectOrganization": nil,
+		"SubjectDistinguishedName": "CN=web.example", "IssuerCommonName": "web.example",
 		"CertificateDataFormat": "Pem", "HasPrivateKey": true, "SelfSigned": true, "IsExpired": false,
-		"SignatureAlgorithmName": "sha256ECDSA", "SerialNumber": "1234ABCD", "NotAfter": "2035-01-01T00:00:00.000+00:00",
+		"SignatureAlgorithmName": "sha256ECDSA", "NotAfter": "2035-01-01T00:00:00.000+00:00",
 		"Notes": "n", "TenantedDeploymentParticipation": "Untenanted", "Archived": nil,
 	} {
 		if got[k] != want {
 			t.Errorf("%s = %#v, want %#v", k, got[k], want)
 		}
+	}
+	if serial := str(got, "SerialNumber"); len(serial) < 8 || strings.Trim(serial, "0123456789ABCDEF") != "" {
+		t.Errorf("SerialNumber = %q, want upper-case hex", serial)
 	}
 	if sans, _ := got["SubjectAlternativeNames"].([]any); len(sans) != 1 || sans[0] != "web.example" {
 		t.Errorf("SubjectAlternativeNames = %v", got["SubjectAlternativeNames"])
@@ -152,6 +134,10 @@ func TestCertificates(t *testing.T) {
 	}
 	if l, _ := use["LibraryVariableSetUsages"].([]any); len(l) != 0 {
 		t.Errorf("LibraryVariableSetUsages = %v", l)
+	}
+	gen := conformanceCall(t, s, http.MethodPost, sp+"/certificates/generate", map[string]any{"Name": "Generated", "SubjectCommonName": "gen.example"}, http.StatusOK).(map[string]any)
+	if gen["SubjectCommonName"] != "gen.example" || gen["SelfSigned"] != true || gen["HasPrivateKey"] != true || gen["Name"] != "Generated" {
+		t.Errorf("generated %v", gen)
 	}
 	conformanceCall(t, s, http.MethodDelete, sp+"/certificates/"+derID, nil, http.StatusOK)
 	conformanceCall(t, s, http.MethodGet, sp+"/certificates/"+derID, nil, http.StatusNotFound)

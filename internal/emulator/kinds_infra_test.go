@@ -1,8 +1,10 @@
 package emulator_test
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/octofleet/octofleet/internal/emulator"
 	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
@@ -277,7 +279,11 @@ func push2(t *testing.T, s *emulator.Server, key string) response {
 func TestCertificatePermissions(t *testing.T) {
 	t.Parallel()
 	s := emulatortest.New(t)
-	data, _ := emulator.TestCertificate(t, "perm.example")
+	file, err := emulator.SelfSignedCertificate("perm.example", time.Now(), time.Now().AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := base64.StdEncoding.EncodeToString(file)
 	id := str(must(t, do(t, s, "POST", sp+"/certificates", map[string]any{"Name": "Perm",
 		"CertificateData": map[string]any{"HasValue": true, "NewValue": data}}), 201).Body, "Id")
 	viewer := emulatortest.NewUser(t, s, "viewer", emulatortest.Grant{Role: "Project viewer", SpaceID: "Spaces-1"})

@@ -1,4 +1,0 @@
-package emulator
-
-// TestCertificate is testCertificate for the external tests.
-var TestCertificate = testCertificate
