@@ -557,6 +557,21 @@ var samples = []sample{
 					"VcsType": "Git", "VcsRoot": "https://git.example/app.git", "VcsCommitNumber": "abc123",
 					"Commits": []any{map[string]any{"Id": "abc123", "Comment": "Fix it"}}}}, http.StatusOK)
 		}},
+	{definition: "PackageResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		// The built-in releases feed holds the project's releases (the
+		// Releases sample made 1.0.0).
+		list, _ := get(t, s, sp+"/feeds/feeds-builtin-releases/packages?packageId="+f.project(t, s)).([]any)
+		if len(list) != 1 {
+			t.Fatalf("releases feed packages: %v", list)
+		}
+		return list[0]
+	}},
+	{definition: "PackageVersionResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, sp+"/feeds/feeds-builtin-releases/packages/versions?packageId="+f.project(t, s))
+	}},
+	{definition: "PackageDescriptionResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, sp+"/feeds/feeds-builtin-releases/packages/search?term="+f.project(t, s))
+	}},
 	{definition: "ActionTemplateCategoryResource", get: func(t *testing.T, s *Server, f *fixture) any {
 		list, _ := get(t, s, sp+"/actiontemplates/categories").([]any)
 		return list[0]

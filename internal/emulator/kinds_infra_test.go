@@ -292,3 +292,67 @@ func TestCertificatePermissions(t *testing.T) {
 	manager := emulatortest.NewUser(t, s, "certs", emulatortest.Grant{Role: "Certificate manager", SpaceID: "Spaces-1"})
 	must(t, do(t, s, "POST", sp+"/certificates/"+id+"/archive", nil, manager.APIKey), 200)
 }
+
+func TestFeedPackageSearch(t *testing.T) {
+	t.Parallel()
+	w := newPermWorld(t)
+	s := w.s
+	for _, v := range []string{"1.1.0-beta.1", "2.0.0"} {
+		must(t, do(t, s, "POST", sp+"/releases", map[string]any{"ProjectId": w.projA, "Version": v}), 201)
+	}
+	feed := sp + "/feeds/feeds-builtin-releases/packages"
+	versions := func(q string) string {
+		var out []string
+		for _, it := range items(t, must(t, do(t, s, "GET", feed+"/versions?packageId="+w.projA+q, nil), 200)) {
+			out = append(out, str(it, "Version"))
+		}
+		return strings.Join(out, " ")
+	}
+	for q, want := range map[string]string{
+		"":                            "2.0.0 1.1.0-beta.1 1.0.0",
+		"&includePreRelease=false":    "2.0.0 1.0.0",
+		"&versionRange=[1.0.0,2.0.0)": "1.1.0-beta.1 1.0.0",
+		"&versionRange=(1.0.0,]":      "2.0.0 1.1.0-beta.1",
+		"&versionRange=[2.0.0]":       "2.0.0",
+		"&preReleaseTag=^beta":        "1.1.0-beta.1",
+		"&filter=2.0":                 "2.0.0",
+		"&take=1&skip=1":              "1.1.0-beta.1",
+		"&versionRange=1.1.0":         "2.0.0", // a pre-release sorts before its release
+	} {
+		if got := versions(q); got != want {
+			t.Errorf("versions%s = %q, want %q", q, got, want)
+		}
+	}
+	if r := do(t, s, "GET", feed+"/versions?packageId="+w.projA+"&versionRange=[1.0", nil); r.Status != 400 || !strings.Contains(string(r.Raw), "versionRange") {
+		t.Errorf("bad range: %d %s", r.Status, r.Raw)
+	}
+	if r := do(t, s, "GET", feed+"/versions", nil); r.Status != 400 || !strings.Contains(string(r.Raw), "packageId") {
+		t.Errorf("no packageId: %d %s", r.Status, r.Raw)
+	}
+	// The latest version of each package, or every one.
+	latest := must(t, do(t, s, "GET", feed+"?packageIds="+w.projA+","+w.projB, nil), 200).Array
+	if len(latest) != 2 || latest[0].(map[string]any)["Version"] != "2.0.0" || latest[1].(map[string]any)["Version"] != "1.0.0" {
+		t.Errorf("latest: %v", latest)
+	}
+	if all := must(t, do(t, s, "GET", feed+"?packageId="+w.projA+"&includeMultipleVersions=true&includePreRelease=true", nil), 200).Array; len(all) != 3 {
+		t.Errorf("every version: %v", all)
+	}
+	must(t, do(t, s, "POST", sp+"/build-information", map[string]any{"PackageId": w.projA, "Version": "2.0.0",
+		"OctopusBuildInformation": map[string]any{"BuildNumber": "99"}}), 200)
+	withInfo := must(t, do(t, s, "GET", feed+"?packageId="+w.projA, nil), 200).Array[0].(map[string]any)
+	if bi, _ := withInfo["PackageVersionBuildInformation"].(map[string]any); bi["BuildNumber"] != "99" {
+		t.Errorf("build information of the version: %v", withInfo["PackageVersionBuildInformation"])
+	}
+	found := items(t, must(t, do(t, s, "GET", feed+"/search?term="+strings.ToLower(w.projA), nil), 200))
+	if len(found) != 1 || str(found[0], "LatestVersion") != "2.0.0" {
+		t.Errorf("search: %v", found)
+	}
+	if notes := must(t, do(t, s, "GET", sp+"/feeds/feeds-builtin/packages/notes?packageId=x&version=1", nil), 404); notes.Status != 404 {
+		t.Errorf("notes of a missing package: %d", notes.Status)
+	}
+	list := must(t, do(t, s, "GET", sp+"/packages/notes?packageIds=packages-nope.1.0.0", nil), 200).Body
+	if p := list["Packages"].([]any); len(p) != 1 || p[0].(map[string]any)["Notes"].(map[string]any)["Succeeded"] != false {
+		t.Errorf("notes list: %v", list)
+	}
+	must(t, do(t, s, "GET", sp+"/feeds/Feeds-999/packages", nil), 404)
+}
