@@ -147,6 +147,7 @@ type certificateInfo struct {
 	format     string
 	chain      []*x509.Certificate // the leaf first
 	privateKey bool
+	key        *pem.Block // the private key (PEM and PKCS#12 files)
 }
 
 // parseCertificate reads base64 certificate data: PEM (certificates and
@@ -189,7 +190,7 @@ func parseCertificate(b64, password string) (*certificateInfo, error) {
 			}
 			info.chain = append(info.chain, cert)
 		case strings.HasSuffix(b.Type, "PRIVATE KEY"):
-			info.privateKey = true
+			info.privateKey, info.key = true, b
 		}
 	}
 	if len(info.chain) == 0 {

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
@@ -150,4 +151,45 @@ func jsonText(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestCertificateExport(t *testing.T) {
+	t.Parallel()
+	s := newConformanceServer(t)
+	data, der := testCertificate(t, "export.example")
+	id := field(post(t, s, sp+"/certificates", map[string]any{"Name": "Export",
+		"CertificateData": map[string]any{"HasValue": true, "NewValue": data}}), "Id")
+	exported := func(q string, want int) []byte {
+		t.Helper()
+		resp, body := SendRequest(t, s, http.MethodGet, sp+"/certificates/"+id+"/export"+q, "", nil, s.APIKey())
+		if resp.StatusCode != want {
+			t.Fatalf("export%s: %d %s", q, resp.StatusCode, body)
+		}
+		return body
+	}
+	if b, _ := pem.Decode(exported("", 200)); b == nil || b.Type != "CERTIFICATE" || !bytes.Equal(b.Bytes, der) {
+		t.Errorf("PEM export: %v", b)
+	}
+	if got := exported("?format=Der", 200); !bytes.Equal(got, der) {
+		t.Error("DER export differs from the uploaded certificate")
+	}
+	withKey := exported("?includePrivateKey=true", 200)
+	if b, _ := pem.Decode(withKey); b == nil || !strings.HasSuffix(b.Type, "PRIVATE KEY") {
+		t.Errorf("export with the key: %s", withKey)
+	}
+	exported("?format=Pkcs12", 400)
+	exported("?format=Der&includePrivateKey=true", 400)
+	exported("?pemOptions=Everything", 400)
+
+	g := get(t, s, "/api/certificates/certificate-global").(map[string]any)
+	if g["Id"] != "certificate-global" || len(field(g, "Thumbprint")) != 40 {
+		t.Errorf("global certificate %v", g)
+	}
+	if list := firstOf(t, s, "/api/configuration/certificates"); field(list, "Thumbprint") != field(g, "Thumbprint") {
+		t.Errorf("configuration/certificates lists %v", list)
+	}
+	resp, cer := SendRequest(t, s, http.MethodGet, "/api/configuration/certificates/certificate-global/public-cer", "", nil, s.APIKey())
+	if resp.StatusCode != 200 || thumbprint(cer) != field(g, "Thumbprint") {
+		t.Errorf("public-cer: %d, thumbprint %s", resp.StatusCode, thumbprint(cer))
+	}
 }

@@ -289,6 +289,11 @@ func TestCertificatePermissions(t *testing.T) {
 	viewer := emulatortest.NewUser(t, s, "viewer", emulatortest.Grant{Role: "Project viewer", SpaceID: "Spaces-1"})
 	must(t, do(t, s, "GET", sp+"/certificates/"+id, nil, viewer.APIKey), 200)
 	denied(t, do(t, s, "POST", sp+"/certificates/"+id+"/archive", nil, viewer.APIKey), "CertificateEdit")
+	resp, _ := emulator.SendRequest(t, s, "GET", sp+"/certificates/"+id+"/export", "", nil, viewer.APIKey)
+	if resp.StatusCode != 200 {
+		t.Errorf("viewer exporting the certificate alone: %d", resp.StatusCode)
+	}
+	denied(t, do(t, s, "GET", sp+"/certificates/"+id+"/export?includePrivateKey=true", nil, viewer.APIKey), "CertificateExportPrivateKey")
 	manager := emulatortest.NewUser(t, s, "certs", emulatortest.Grant{Role: "Certificate manager", SpaceID: "Spaces-1"})
 	must(t, do(t, s, "POST", sp+"/certificates/"+id+"/archive", nil, manager.APIKey), 200)
 }

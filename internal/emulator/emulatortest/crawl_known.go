@@ -9,7 +9,6 @@ import "testing"
 var KnownBrokenLinks = []string{
 	"/api/authentication/checklogininitiated",
 	"/api/communityactiontemplates/{}/logo",
-	"/api/configuration/certificates",
 	"/api/configuration/versioncontrol/clear-cache",
 	"/api/externalsecuritygroupproviders",
 	"/api/featuresconfiguration",
