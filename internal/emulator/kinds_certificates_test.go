@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -191,5 +193,39 @@ func TestCertificateExport(t *testing.T) {
 	resp, cer := SendRequest(t, s, http.MethodGet, "/api/configuration/certificates/certificate-global/public-cer", "", nil, s.APIKey())
 	if resp.StatusCode != 200 || thumbprint(cer) != field(g, "Thumbprint") {
 		t.Errorf("public-cer: %d, thumbprint %s", resp.StatusCode, thumbprint(cer))
+	}
+}
+
+// The new kinds' secrets are sealed in the state file too, and survive a
+// restart: the certificate can still be exported.
+func TestNewKindsSecretsInStateFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state.json")
+	s, err := New(Options{StatePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, der := testCertificate(t, "state.example")
+	id := field(post(t, s, sp+"/certificates", map[string]any{"Name": "State",
+		"CertificateData": map[string]any{"HasValue": true, "NewValue": data}, "Password": map[string]any{"HasValue": true, "NewValue": "cert-pass-123"}}), "Id")
+	post(t, s, sp+"/proxies", map[string]any{"Name": "P", "Host": "h", "Password": map[string]any{"HasValue": true, "NewValue": "proxy-pass-123"}})
+	post(t, s, sp+"/git-credentials", map[string]any{"Name": "G", "Details": map[string]any{"Type": "UsernamePassword", "Username": "u",
+		"Password": map[string]any{"HasValue": true, "NewValue": "git-pass-123"}}})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{data[30:70], "cert-pass-123", "proxy-pass-123", "git-pass-123"} {
+		if strings.Contains(string(raw), secret) {
+			t.Errorf("the state file holds %q", secret)
+		}
+	}
+	s2 := startServer(t, Options{StatePath: path})
+	resp, got := SendRequest(t, s2, http.MethodGet, sp+"/certificates/"+id+"/export?format=Der", "", nil, s2.APIKey())
+	if resp.StatusCode != 200 || !bytes.Equal(got, der) {
+		t.Errorf("export after restart: %d", resp.StatusCode)
 	}
 }
