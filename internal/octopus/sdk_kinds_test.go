@@ -6,10 +6,12 @@ package octopus_test
 // served.
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/deploymentfreezes"
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/environments"
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/lifecycles"
+	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/packages"
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/projectgroups"
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/projects"
 	"github.com/OctopusDeploy/go-octopusdeploy/v2/pkg/proxies"
@@ -280,5 +283,38 @@ func TestSDKRetentionPoliciesAndBuildInformation(t *testing.T) {
 	}
 	if list, _ := buildinformation.Get(c, space, buildinformation.BuildInformationQuery{}); len(list.Items) != 0 {
 		t.Errorf("after delete: %+v", list.Items)
+	}
+}
+
+// A delta upload (the CLI's --use-delta-compression): the second version
+// goes up as an octodiff delta from the first, and the server makes the
+// same file from it.
+func TestSDKPackageDeltaUpload(t *testing.T) {
+	emu := emulatortest.New(t)
+	c := mustCoreClient(t, emu)
+	space := c.GetSpaceID()
+	v1 := make([]byte, 256<<10)
+	_, _ = rand.NewChaCha8([32]byte{1}).Read(v1)
+	v2 := append(append([]byte{}, v1[:100<<10]...), []byte("a small change")...)
+	v2 = append(v2, v1[100<<10:]...)
+	first, err := packages.UploadV2(c, space, "app.1.0.0.zip", bytes.NewReader(v1), packages.OverwriteModeFailIfExists, true)
+	if err != nil {
+		t.Fatalf("first upload: %v", err)
+	}
+	if info := first.UploadInfo; info == nil || info.DeltaBehaviour != packages.DeltaBehaviourNoPreviousFile {
+		t.Fatalf("first upload: %+v", first.UploadInfo)
+	}
+	second, err := packages.UploadV2(c, space, "app.1.0.1.zip", bytes.NewReader(v2), packages.OverwriteModeFailIfExists, true)
+	if err != nil {
+		t.Fatalf("delta upload: %v", err)
+	}
+	info := second.UploadInfo
+	if info == nil || info.DeltaBehaviour != packages.DeltaBehaviourUploadedDeltaFile || info.DeltaSize >= int64(len(v2))/10 || !second.CreatedNewFile {
+		t.Fatalf("delta upload: %+v", second.UploadInfo)
+	}
+	var raw string
+	emulatortest.Call(t, emu, "GET", "/api/"+space+"/packages/packages-app.1.0.1/raw", nil, &raw)
+	if raw != string(v2) {
+		t.Fatalf("the stored 1.0.1 (%d bytes) is not the uploaded file (%d bytes)", len(raw), len(v2))
 	}
 }
