@@ -225,11 +225,11 @@ func (s *Server) overview(rc *reqCtx) {
 	spacePage, spacePager := paginate(spaces, r, "spage")
 	tenantPage, tenantPager := paginate(tenants, r, "page")
 	rows := s.taskRows(r.Context(), u, taskQuery{})
-	last := rows[:min(10, len(rows))]
+	recent := rows[:min(10, len(rows))]
 	s.render(rc.w, http.StatusOK, "overview", rc.page("Fleet", map[string]any{
 		"Instances": insts, "Spaces": spacePage, "SpacePager": spacePager, "SpaceQuery": r.URL.Query().Get("spaces"),
 		"Tenants": tenantPage, "TenantPager": tenantPager, "Query": r.URL.Query().Get("q"),
-		"LastRuns": last, "PerDay": deploymentsPerDay(rows, s.now(), 14),
+		"Recent": recent, "PerDay": deploymentsPerDay(rows, s.now(), 14),
 	}))
 }
 
