@@ -53,6 +53,8 @@ type TenantView struct {
 	// Runs are the tenant's last run of each runbook of the management
 	// space's octofleet project, by runbook name.
 	Runs []RunView
+
+	lowerName string // what the overview's filter matches
 }
 
 // RunView is a tenant's last run of a runbook; its task is on Instance
@@ -221,7 +223,7 @@ func (c *cache) refreshTenants(ctx context.Context) {
 	out := make([]TenantView, 0, len(f.Targets))
 	for _, t := range f.Targets {
 		tv := TenantView{ID: t.TenantID, Name: t.Tenant, Tags: t.Tags, Pattern: string(t.Pattern), Drift: t.DriftSummary(),
-			Instance: c.srv.instanceName(t.Instance), Space: t.Space}
+			Instance: c.srv.instanceName(t.Instance), Space: t.Space, lowerName: strings.ToLower(t.Tenant)}
 		if tv.Pattern == "" {
 			tv.Pattern = "-"
 		}
@@ -231,7 +233,7 @@ func (c *cache) refreshTenants(ctx context.Context) {
 		sort.Slice(tv.Runs, func(i, j int) bool { return tv.Runs[i].Runbook < tv.Runs[j].Runbook })
 		out = append(out, tv)
 	}
-	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	sort.Slice(out, func(i, j int) bool { return out[i].lowerName < out[j].lowerName })
 	c.mu.Lock()
 	c.tenants, c.tenantsAt = out, c.srv.now()
 	c.mu.Unlock()

@@ -19,14 +19,11 @@ import (
 	"github.com/octofleet/octofleet/steps"
 )
 
-// TestOverviewShowsFleet: the overview's tenants come from the fleet
-// engine (fleet.LoadHub over the management space): each tenant's
-// pattern, the instance its space lives on by the UI's name for it, the
-// space, its drift state and its last runbook runs (fleet.LastRuns, read
-// by the refresh: a page view reads nothing from Octopus), each linking
-// to its task's page; a tenant-scoped user sees only its tenant.
-func TestOverviewShowsFleet(t *testing.T) {
-	t.Parallel()
+// fleetUI is the UI (users alice, an admin, and contoso-ops, Contoso's
+// operator) over fleettest's fleet, after Create Space ran for Business
+// Unit A (succeeded) and Business Unit B (failed), and one refresh.
+func fleetUI(t *testing.T) (*fleettest.Fixture, *uiServer, map[string]fleet.RunResult) {
+	t.Helper()
 	f := fleettest.New(t)
 	// Run Create Space for two tenants through the fleet engine, as
 	// `octofleet fleet run` does: fleettest's binary fails for Business
@@ -84,8 +81,18 @@ func TestOverviewShowsFleet(t *testing.T) {
 	srv.Refresh(ctx)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	u := &uiServer{srv: srv, http: hs}
+	return f, &uiServer{srv: srv, http: hs}, ran
+}
 
+// TestOverviewShowsFleet: the overview's tenants come from the fleet
+// engine (fleet.LoadHub over the management space): each tenant's
+// pattern, the instance its space lives on by the UI's name for it, the
+// space, its drift state and its last runbook runs (fleet.LastRuns, read
+// by the refresh: a page view reads nothing from Octopus), each linking
+// to its task's page; a tenant-scoped user sees only its tenant.
+func TestOverviewShowsFleet(t *testing.T) {
+	t.Parallel()
+	f, u, ran := fleetUI(t)
 	alice, _ := u.signIn(t, "alice", password)
 	_, body := alice.get("/")
 	rows := tenantRows(body)
