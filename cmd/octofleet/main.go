@@ -22,6 +22,9 @@ var version string
 // everything else lives in execute, which tests call in-process.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal cancels ctx: the apply stops, says what it wrote and
+	// exits 130. Unregistering then lets a second Ctrl-C end the process at once.
+	context.AfterFunc(ctx, stop)
 	code := execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, dialOctopus)
 	stop()
 	os.Exit(code)
