@@ -219,14 +219,20 @@ func (w *World) Signal(ctx context.Context, sig syscall.Signal, after int, args 
 	}
 }
 
-// Duplicates lists every name that more than one object of a collection
-// holds (per space, and per project for runbooks and channels), as
-// "collection name ×n". Reads bypass faults: call it with faults off.
+// Duplicates lists the names more than one object holds on the world's
+// emulator (see Duplicates). Call it with faults off.
 func (w *World) Duplicates(ctx context.Context) ([]string, error) {
+	return Duplicates(ctx, w.Emu.URL(), w.Emu.APIKey())
+}
+
+// Duplicates lists every name that more than one object of a collection
+// holds on the server at url (per space, and per project for runbooks and
+// channels), as "collection name ×n".
+func Duplicates(ctx context.Context, url, apiKey string) ([]string, error) {
 	var dups []string
 	check := func(path, label string) error {
 		var items []map[string]any
-		if err := w.get(ctx, path, &items); err != nil {
+		if err := get(ctx, url, apiKey, path, &items); err != nil {
 			return err
 		}
 		seen := map[string]int{}
@@ -256,7 +262,7 @@ func (w *World) Duplicates(ctx context.Context) ([]string, error) {
 		}
 	}
 	var spaces []struct{ Id string }
-	if err := w.get(ctx, "/api/spaces/all", &spaces); err != nil {
+	if err := get(ctx, url, apiKey, "/api/spaces/all", &spaces); err != nil {
 		return nil, err
 	}
 	for _, sp := range spaces {
@@ -271,12 +277,12 @@ func (w *World) Duplicates(ctx context.Context) ([]string, error) {
 	return dups, nil
 }
 
-func (w *World) get(ctx context.Context, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.Emu.URL()+path, nil)
+func get(ctx context.Context, url, apiKey, path string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+path, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("X-Octopus-ApiKey", w.Emu.APIKey())
+	req.Header.Set("X-Octopus-ApiKey", apiKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", path, err)
