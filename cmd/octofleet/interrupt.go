@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/octofleet/octofleet/internal/fleet"
 	"github.com/octofleet/octofleet/steps"
@@ -15,13 +19,51 @@ import (
 // (128 + SIGINT, as shells report a process Ctrl-C ended).
 const exitInterrupted = 130
 
-// interrupted reports whether ctx, the run's context, was cancelled: main
-// cancels it on the first SIGINT or SIGTERM. The Octopus client runs under
-// the same context, so the request in flight is abandoned and no other is
-// sent; an abandoned write may still have landed, and the next run's plan
-// reads it back (a create is adopted by name).
+// signalContext returns a context cancelled by the first SIGINT or SIGTERM,
+// with an *interruptError as its cause; stop releases the signals. After
+// the first signal the default behaviour is back, so a second Ctrl-C ends
+// the process at once.
+func signalContext(parent context.Context) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			cancel(&interruptError{sig: s})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(context.Canceled) }
+}
+
+// interruptError is the cause of a run's context cancelled by a signal.
+type interruptError struct{ sig os.Signal }
+
+func (e *interruptError) Error() string { return "interrupted by " + signalName(e.sig) }
+
+// Is makes the interrupt a context.Canceled, as code below the CLI tests it.
+func (e *interruptError) Is(target error) bool { return target == context.Canceled }
+
+func signalName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// interrupted reports whether a signal cancelled ctx, the run's context.
+// The Octopus client runs under the same context, so the request in flight
+// is abandoned and no other is sent; an abandoned write may still have
+// landed, and the next run's plan reads it back (a create is adopted by
+// name). A context cancelled otherwise (a caller's timeout) is a failure.
 func interrupted(ctx context.Context) bool {
-	return ctx.Err() != nil
+	var ie *interruptError
+	return errors.As(context.Cause(ctx), &ie)
 }
 
 // stepInterrupted prints what an interrupted apply of plan wrote and what it

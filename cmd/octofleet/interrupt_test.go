@@ -134,21 +134,21 @@ func TestInterruptSeedTemplates(t *testing.T) {
 	}
 }
 
-// TestInterruptFleetApply cancels `fleet apply` (as main's signal context
-// does) once the first writes reached the instances: exit 130, the targets
+// TestInterruptFleetApply cancels `fleet apply` as signalContext does on
+// SIGINT once the first writes reached the instances: exit 130, the targets
 // not applied named, and a re-run applies them and converges.
 func TestInterruptFleetApply(t *testing.T) {
 	t.Parallel()
 	fx := fleettest.New(t)
 	fx.Hub.SetFaults(emulator.Faults{Latency: 5 * time.Millisecond})
 	fx.Regional.SetFaults(emulator.Faults{Latency: 5 * time.Millisecond})
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(t.Context())
+	defer cancel(nil)
 	go func() {
 		for ctx.Err() == nil && len(writesOf(fx)) < 3 {
 			time.Sleep(time.Millisecond)
 		}
-		cancel()
+		cancel(&interruptError{sig: os.Interrupt}) // what signalContext does on SIGINT
 	}()
 	var out, errs strings.Builder
 	code := execute(ctx, append([]string{"--server", fx.Hub.URL(), "--api-key", fleettest.HubAPIKey}, fleetArgs(t, fx, "apply")...),
