@@ -19,11 +19,12 @@ import (
 // Config is a soak: Runs fault runs and Kills kill points, spread over
 // Steps in turn, Parallel at a time, each on its own emulator.
 type Config struct {
-	Bin       string // the octofleet binary (Build)
-	Templates string // Library-format templates for seed-templates
-	Runs      int    // fault runs
-	Kills     int    // kill -9 points
-	Seed      int64  // first seed; run i uses Seed+i
+	Bin        string // the octofleet binary (Build)
+	Templates  string // Library-format templates for seed-templates
+	Runs       int    // fault runs
+	Kills      int    // kill -9 points
+	Interrupts int    // SIGINT points: the run must exit 130 saying what it applied (or finish first)
+	Seed       int64  // first seed; run i uses Seed+i
 	// Faults of the fault runs (their Seed is set per run).
 	Faults emulator.Faults
 	// KillLatency slows the emulator during kill runs so that the kill
@@ -42,6 +43,7 @@ type Figures struct {
 	NotConverged        int // runs a re-run did not converge
 	Kills               int // kill points (SIGKILL sent mid-run)
 	KillsMissed         int // kill runs whose process ended before the kill point
+	Interrupts          int // SIGINT points that stopped a run with exit 130 and its report
 	Duplicates          int // names held by more than one object, over all runs
 	Panics              int
 	Leaks               int // runs whose output showed the inputs' secret
@@ -54,9 +56,9 @@ func (f Figures) Summary() string {
 	if f.Runs > 0 {
 		pct = 100 * float64(f.ConvergedFirst) / float64(f.Runs)
 	}
-	return fmt.Sprintf("runs: %d\nconverged first run: %d (%.1f%%)\nkill points: %d (%d ended before the kill)\n"+
+	return fmt.Sprintf("runs: %d\nconverged first run: %d (%.1f%%)\nkill points: %d (%d ended before the kill)\ninterrupts (exit 130): %d\n"+
 		"converged after re-run: %d\nnot converged: %d\nduplicates: %d\npanics: %d\nsecret leaks: %d\n",
-		f.Runs, f.ConvergedFirst, pct, f.Kills, f.KillsMissed, f.ConvergedAfterRerun, f.NotConverged, f.Duplicates, f.Panics, f.Leaks)
+		f.Runs, f.ConvergedFirst, pct, f.Kills, f.KillsMissed, f.Interrupts, f.ConvergedAfterRerun, f.NotConverged, f.Duplicates, f.Panics, f.Leaks)
 }
 
 // OK reports whether nothing went wrong beyond first runs a fault failed.
@@ -67,6 +69,7 @@ func (f Figures) OK() bool {
 // outcome is one run's contribution to the figures.
 type outcome struct {
 	fault, killed, missed     bool
+	interrupted               bool
 	first, after, notConverge bool
 	dups, panics, leaks       int
 	failure                   string
@@ -97,8 +100,8 @@ func Run(ctx context.Context, cfg Config) (Figures, error) {
 		return Figures{}, err
 	}
 	type job struct {
-		i    int
-		kill bool
+		i   int
+		sig syscall.Signal // 0: a fault run
 	}
 	jobs := make(chan job)
 	outs := make(chan outcome)
@@ -111,8 +114,8 @@ func Run(ctx context.Context, cfg Config) (Figures, error) {
 				s := steps[j.i%len(steps)]
 				seed := cfg.Seed + int64(j.i)
 				var o outcome
-				if j.kill {
-					o = killRun(ctx, cfg, s, seed, sizes[s.Name])
+				if j.sig != 0 {
+					o = killRun(ctx, cfg, s, seed, sizes[s.Name], j.sig)
 				} else {
 					o = faultRun(ctx, cfg, s, seed)
 				}
@@ -122,11 +125,11 @@ func Run(ctx context.Context, cfg Config) (Figures, error) {
 	}
 	go func() {
 		defer close(jobs)
-		for i := range max(cfg.Runs, cfg.Kills) {
-			for _, kill := range []bool{false, true} {
-				if (!kill && i < cfg.Runs) || (kill && i < cfg.Kills) {
+		for i := range max(cfg.Runs, cfg.Kills, cfg.Interrupts) {
+			for sig, n := range map[syscall.Signal]int{0: cfg.Runs, syscall.SIGKILL: cfg.Kills, syscall.SIGINT: cfg.Interrupts} {
+				if i < n {
 					select {
-					case jobs <- job{i: i, kill: kill}:
+					case jobs <- job{i: i, sig: sig}:
 					case <-ctx.Done():
 						return
 					}
@@ -142,6 +145,8 @@ func Run(ctx context.Context, cfg Config) (Figures, error) {
 			f.Runs++
 		case o.killed:
 			f.Kills++
+		case o.interrupted:
+			f.Interrupts++
 		case o.missed:
 			f.KillsMissed++
 		}
@@ -194,7 +199,7 @@ func world(ctx context.Context, cfg Config, s Step) (*World, func(), error) {
 func calibrate(ctx context.Context, cfg Config, steps []Step) (map[string]int, error) {
 	sizes := map[string]int{}
 	for _, s := range steps {
-		if cfg.Kills == 0 {
+		if cfg.Kills == 0 && cfg.Interrupts == 0 {
 			break
 		}
 		w, cleanup, err := world(ctx, cfg, s)
@@ -235,7 +240,9 @@ func faultRun(ctx context.Context, cfg Config, s Step, seed int64) outcome {
 	return o
 }
 
-func killRun(ctx context.Context, cfg Config, s Step, seed int64, size int) outcome {
+// killRun sends sig (SIGKILL or SIGINT) to a run of s at a random request.
+// An interrupted run must exit 130 and say what it applied.
+func killRun(ctx context.Context, cfg Config, s Step, seed int64, size int, sig syscall.Signal) outcome {
 	var o outcome
 	w, cleanup, err := world(ctx, cfg, s)
 	if err != nil {
@@ -246,11 +253,23 @@ func killRun(ctx context.Context, cfg Config, s Step, seed int64, size int) outc
 	rnd := rand.New(rand.NewSource(seed))
 	after := 1 + rnd.Intn(max(size, 1))
 	w.Emu.SetFaults(emulator.Faults{Latency: cfg.KillLatency})
-	r, sent := w.Signal(ctx, syscall.SIGKILL, after, s.Args(w)...)
+	r, sent := w.Signal(ctx, sig, after, s.Args(w)...)
 	w.Emu.SetFaults(emulator.Faults{})
 	o.note(r)
-	o.killed, o.missed = sent, !sent
-	o.settle(ctx, w, s, fmt.Sprintf("kill run %s seed %d (after %d of %d requests)", s.Name, seed, after, size), true)
+	label := fmt.Sprintf("%s run %s seed %d (after %d of %d requests)", sig, s.Name, seed, after, size)
+	switch {
+	case !sent:
+		o.missed = true
+	case sig == syscall.SIGKILL:
+		o.killed = true
+	case r.Code == 130 && (strings.Contains(r.Stdout, "Interrupted: ") || !strings.Contains(r.Stdout, "Plan: ")):
+		o.interrupted = true // stopped in the apply, with its report, or in the plan, before any write
+	case r.Code == 0:
+		o.missed = true // the signal came after the last write
+	default:
+		o.failure = fmt.Sprintf("%s: want exit 130 and what was applied: %s", label, r)
+	}
+	o.settle(ctx, w, s, label, true)
 	return o
 }
 

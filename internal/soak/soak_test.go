@@ -13,8 +13,8 @@ import (
 )
 
 // TestSoakFewSeeds is the suite's share of the soak: every step once under
-// 10% 5xx, 5% dropped answers, 429s and latency, and once killed with
-// SIGKILL at a random request, on the templates the binary embeds. After
+// 10% 5xx, 5% dropped answers, 429s and latency, once killed with SIGKILL
+// and once interrupted with SIGINT (exit 130) at a random request, on the templates the binary embeds. After
 // each, a re-run converges, a dry run is empty, no name is duplicated, no
 // process panicked and none printed the inputs' secret. The long soak is
 // `go run ./scripts/soak -runs 200 -kills 100`.
@@ -33,7 +33,7 @@ func TestSoakFewSeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	cfg := Config{Bin: bin, Templates: templates, Runs: len(Steps), Kills: len(Steps), Seed: 7,
+	cfg := Config{Bin: bin, Templates: templates, Runs: len(Steps), Kills: len(Steps), Interrupts: len(Steps), Seed: 7,
 		Faults:      emulator.Faults{ErrorRate: 0.10, DropRate: 0.05, ThrottleRate: 0.01, Latency: time.Millisecond},
 		KillLatency: 2 * time.Millisecond, Parallel: 4, Log: &log}
 	f, err := Run(t.Context(), cfg)
@@ -44,11 +44,11 @@ func TestSoakFewSeeds(t *testing.T) {
 	if !f.OK() {
 		t.Fatalf("failures:\n%s", strings.Join(f.Failures, "\n"))
 	}
-	if f.Runs != len(Steps) || f.Kills+f.KillsMissed != len(Steps) || f.ConvergedAfterRerun < f.Kills {
+	if f.Runs != len(Steps) || f.Kills+f.Interrupts+f.KillsMissed != 2*len(Steps) || f.ConvergedAfterRerun < f.Kills+f.Interrupts {
 		t.Errorf("figures do not add up: %+v", f)
 	}
-	if f.Kills == 0 {
-		t.Errorf("no kill landed before its process ended: %+v", f)
+	if f.Kills == 0 || f.Interrupts == 0 {
+		t.Errorf("no kill or no interrupt landed before its process ended: %+v", f)
 	}
 }
 

@@ -1,5 +1,5 @@
 // Command soak runs octofleet's steps against in-memory emulators under
-// random faults and kill -9 at random points, and prints the figures:
+// random faults, kill -9 and SIGINT at random points, and prints the figures:
 //
 //	go run ./scripts/soak -runs 200 -kills 100
 //
@@ -26,6 +26,7 @@ func main() {
 	var (
 		runs      = flag.Int("runs", 20, "fault runs")
 		kills     = flag.Int("kills", 10, "kill -9 points")
+		intr      = flag.Int("interrupts", 50, "SIGINT points (each must exit 130 and say what it applied)")
 		seed      = flag.Int64("seed", 1, "first seed (run i uses seed+i)")
 		errRate   = flag.Float64("error-rate", 0.10, "fraction of requests answered 500")
 		dropRate  = flag.Float64("drop-rate", 0.05, "fraction of requests applied, then dropped")
@@ -40,13 +41,13 @@ func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *runs, *kills, *seed, *errRate, *dropRate, *throttle, *latency, *killLat, *parallel, *stepsFlag, *library, *verbose); err != nil {
+	if err := run(ctx, *runs, *kills, *intr, *seed, *errRate, *dropRate, *throttle, *latency, *killLat, *parallel, *stepsFlag, *library, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, runs, kills int, seed int64, errRate, dropRate, throttle float64, latency, killLat time.Duration,
+func run(ctx context.Context, runs, kills, interrupts int, seed int64, errRate, dropRate, throttle float64, latency, killLat time.Duration,
 	parallel int, stepList, library string, verbose bool) error {
 	dir, err := os.MkdirTemp("", "octofleet-soak-bin-")
 	if err != nil {
@@ -61,7 +62,7 @@ func run(ctx context.Context, runs, kills int, seed int64, errRate, dropRate, th
 	if err != nil {
 		return err
 	}
-	cfg := soak.Config{Bin: bin, Templates: templates, Runs: runs, Kills: kills, Seed: seed,
+	cfg := soak.Config{Bin: bin, Templates: templates, Runs: runs, Kills: kills, Interrupts: interrupts, Seed: seed,
 		Faults:      emulator.Faults{ErrorRate: errRate, DropRate: dropRate, ThrottleRate: throttle, Latency: latency},
 		KillLatency: killLat, Parallel: parallel}
 	if stepList != "" {
@@ -72,8 +73,8 @@ func run(ctx context.Context, runs, kills int, seed int64, errRate, dropRate, th
 	}
 	start := time.Now()
 	files, _ := filepath.Glob(filepath.Join(templates, "*.json"))
-	fmt.Printf("soak: %d fault runs (%.0f%% 5xx, %.0f%% drops, %.1f%% 429, %s latency), %d kill points, %d templates, %d at once\n",
-		runs, 100*errRate, 100*dropRate, 100*throttle, latency, kills, len(files), parallel)
+	fmt.Printf("soak: %d fault runs (%.0f%% 5xx, %.0f%% drops, %.1f%% 429, %s latency), %d kill points, %d interrupts, %d templates, %d at once\n",
+		runs, 100*errRate, 100*dropRate, 100*throttle, latency, kills, interrupts, len(files), parallel)
 	f, err := soak.Run(ctx, cfg)
 	fmt.Print(f.Summary())
 	fmt.Printf("took %s\n", time.Since(start).Round(time.Second))
