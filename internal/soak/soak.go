@@ -42,7 +42,7 @@ type Figures struct {
 	ConvergedAfterRerun int // runs (fault and kill) whose state a re-run converged
 	NotConverged        int // runs a re-run did not converge
 	Kills               int // kill points (SIGKILL sent mid-run)
-	KillsMissed         int // kill runs whose process ended before the kill point
+	KillsMissed         int // kill and interrupt runs whose process finished before (or despite) the signal
 	Interrupts          int // SIGINT points that stopped a run with exit 130 and its report
 	Duplicates          int // names held by more than one object, over all runs
 	Panics              int
@@ -56,7 +56,7 @@ func (f Figures) Summary() string {
 	if f.Runs > 0 {
 		pct = 100 * float64(f.ConvergedFirst) / float64(f.Runs)
 	}
-	return fmt.Sprintf("runs: %d\nconverged first run: %d (%.1f%%)\nkill points: %d (%d ended before the kill)\ninterrupts (exit 130): %d\n"+
+	return fmt.Sprintf("runs: %d\nconverged first run: %d (%.1f%%)\nkill points: %d\nsignals that came too late (the run had finished): %d\ninterrupts (exit 130): %d\n"+
 		"converged after re-run: %d\nnot converged: %d\nduplicates: %d\npanics: %d\nsecret leaks: %d\n",
 		f.Runs, f.ConvergedFirst, pct, f.Kills, f.KillsMissed, f.Interrupts, f.ConvergedAfterRerun, f.NotConverged, f.Duplicates, f.Panics, f.Leaks)
 }
