@@ -189,6 +189,9 @@ func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if errors.As(err, &ec) {
 		code = ec.ExitCode()
 	}
+	if code == exitFailure && interrupted(ctx) {
+		code = exitInterrupted // interrupted outside an apply (a plan, a trigger's wait)
+	}
 	if code == exitChanges {
 		fmt.Fprintf(stderr, "octofleet: %v\n", err)
 	} else {
@@ -408,6 +411,9 @@ func (f *stepFlags) run(ctx context.Context, w io.Writer, g *Globals, oct steps.
 		final, applied, err := steps.Converge(steps.WithProgress(ctx, pr), oct, s, plan)
 		if n := pr.Conflicts(); n > 0 {
 			g.logger().Info("another run changed objects of this plan; planned again and adopted them", "replans", n)
+		}
+		if err != nil && interrupted(ctx) {
+			return stepInterrupted(w, g.Output, final, pr.Applied(), err)
 		}
 		if err != nil {
 			return fmt.Errorf("apply: %w", err)

@@ -257,6 +257,9 @@ func (c *planFlags) run(ctx context.Context, stderr, w io.Writer, g *Globals, lo
 			}
 		}
 	}
+	if mode == fleet.ApplyAll && interrupted(ctx) {
+		return fleetInterrupted(w, g.Output, results)
+	}
 	return resultExit(rep, mode)
 }
 
