@@ -103,7 +103,7 @@ func (f *fleetFlags) load(ctx context.Context, g *Globals, log *slog.Logger, std
 			r.keys.Add(fl.Hub.URL, g.APIKey)
 		}
 	}
-	opts.Keys, opts.Parallel, opts.RateLimitPerMinute, opts.Logger = r.keys, f.Parallel, g.RateLimit, log
+	opts.Keys, opts.Parallel, opts.RateLimitPerMinute, opts.Logger, opts.HTTPClient = r.keys, f.Parallel, g.RateLimit, log, g.client
 	if progress && isTerminal(stderr) {
 		opts.Progress = progressLine(stderr)
 	}

@@ -35,13 +35,8 @@ func dialOctopus(ctx context.Context, g *Globals, log *slog.Logger) (steps.Octop
 // dialOctopusWith is dialOctopus with tune applied to the options (tests
 // shorten the retry backoff).
 func dialOctopusWith(ctx context.Context, g *Globals, log *slog.Logger, tune func(*octopus.Options)) (steps.Octopus, error) {
-	opts := octopus.Options{
-		URL:                g.Server,
-		APIKey:             g.APIKey,
-		RateLimitPerMinute: g.RateLimit,
-		RetryBudget:        g.retryBudget(),
-		Logger:             log,
-	}
+	opts := g.dialOptions(g.Server, g.APIKey)
+	opts.Logger = log
 	if tune != nil {
 		tune(&opts)
 	}
