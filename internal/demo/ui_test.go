@@ -7,6 +7,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -28,9 +30,24 @@ func testDemoUI(t *testing.T, res *Result) {
 	if err := res.SeedShop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cfg, password, err := res.UIConfig(t.TempDir())
+	dir := t.TempDir()
+	cfg, password, err := res.UIConfig(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	secrets := []string{HubAPIKey, RegionalAPIKey, password}
+	noSecrets := func(what, text string) {
+		t.Helper()
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("%s holds a secret (%.6s…)", what, s)
+			}
+		}
+	}
+	if doc, err := os.ReadFile(filepath.Join(dir, "ui.json")); err != nil {
+		t.Fatal(err)
+	} else {
+		noSecrets("the UI's configuration file", string(doc))
 	}
 	for _, in := range cfg.Instances {
 		if strings.Contains(in.APIKey, HubAPIKey) || strings.Contains(in.APIKey, RegionalAPIKey) || !strings.HasPrefix(in.APIKey, "file:") {
@@ -114,7 +131,11 @@ func testDemoUI(t *testing.T, res *Result) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	for _, p := range []string{"/", "/tasks", "/jobs/1", "/jobs/2", "/spaces/hub/" + space} {
+		noSecrets("GET "+p, c.get(p))
+	}
 	body = c.get("/audit")
+	noSecrets("GET /audit", body)
 	for _, want := range []string{"deploy Shop 1.0.0 to Production for Acme", "run Shop / Restart in Production for Globex", "ended: Success"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the audit log lacks %q", want)
