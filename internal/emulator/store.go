@@ -37,10 +37,15 @@ type store struct {
 	// vocab holds the property names of the stored documents, to match a
 	// request body's names case-insensitively (serializer.go).
 	vocab vocabulary
+	// strs holds one copy of every property name and long string value
+	// stored: a fleet seeds the same step templates into every space, and
+	// 1,000 spaces × 50 templates would otherwise hold 50,000 copies of
+	// each script body and of every property name (scripts/benchfleet).
+	strs map[string]string
 }
 
 func newStore() *store {
-	st := &store{tables: map[string]*table{}, counters: map[string]int{}, vocab: vocabulary{}}
+	st := &store{tables: map[string]*table{}, counters: map[string]int{}, vocab: vocabulary{}, strs: map[string]string{}}
 	for _, n := range knownNames {
 		st.vocab[strings.ToLower(n)] = n
 	}
@@ -152,9 +157,46 @@ func (st *store) put(kind string, rec *record) {
 	t.order[i] = rec
 	t.byKey[key] = rec
 	st.vocab.learn(rec.doc, 0)
+	st.compact(rec.doc)
 	if nk := t.nameKey(rec); nk != "" {
 		t.byName[nk] = rec
 	}
+}
+
+// internMin is the length from which string values are interned; shorter
+// ones (IDs, names) are mostly unique and cost more in the table than
+// they save.
+const internMin = 64
+
+// intern returns the store's one copy of s.
+func (st *store) intern(s string) string {
+	if v, ok := st.strs[s]; ok {
+		return v
+	}
+	st.strs[s] = s
+	return s
+}
+
+// compact makes a stored document share the store's copies of its
+// property names and long strings, in place: assigning to an existing key
+// stores the (equal) interned key, as Go map assignment replaces string
+// keys. Values of other types are left as they are.
+func (st *store) compact(x any) any {
+	switch t := x.(type) {
+	case map[string]any:
+		for k, v := range t {
+			t[st.intern(k)] = st.compact(v)
+		}
+	case []any:
+		for i, v := range t {
+			t[i] = st.compact(v)
+		}
+	case string:
+		if len(t) >= internMin {
+			return st.intern(t)
+		}
+	}
+	return x
 }
 
 // delete removes a record.

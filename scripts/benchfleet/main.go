@@ -34,6 +34,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,7 +52,7 @@ type config struct {
 	spaces, templates, parallel, sample int
 	latency                             time.Duration
 	limit429, hubTenants                int
-	library                             string
+	library, memProfile                 string
 }
 
 func main() {
@@ -64,6 +65,7 @@ func main() {
 	flag.IntVar(&c.limit429, "rate-limit-429", 600, "requests a minute the emulator allows before answering 429, in the 429 runs (0 skips them)")
 	flag.IntVar(&c.hubTenants, "hub-tenants", 12000, "tenants of the hub whose fleet read is measured (0 skips it)")
 	flag.StringVar(&c.library, "library", "", "folder of Library step templates to use (default: synthetic templates)")
+	flag.StringVar(&c.memProfile, "memprofile", "", "write a heap profile after the fresh apply to this file")
 	flag.Parse()
 	if err := run(context.Background(), c, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "benchfleet:", err)
@@ -121,6 +123,11 @@ func run(ctx context.Context, c config, w io.Writer) error {
 	apply1.approach = "octofleet `fleet apply` (fresh)"
 	apply1.minimum = 0 // the minimum is a no-op's; a fresh apply is held to writes = objects created
 	rss := rssMiB()
+	if c.memProfile != "" {
+		if err := writeHeapProfile(c.memProfile); err != nil {
+			return err
+		}
+	}
 	listP50, listMax, err := listLatency(ctx, hub, emu)
 	if err != nil {
 		return err
@@ -410,6 +417,15 @@ func listLatency(ctx context.Context, cl *octopus.Client, emu *emulator.Server) 
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	return ds[len(ds)/2], ds[len(ds)-1], nil
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.WriteHeapProfile(f)
 }
 
 // rssMiB is this process's resident set after a GC, in MiB.
