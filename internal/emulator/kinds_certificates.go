@@ -75,6 +75,19 @@ func init() {
 			}
 			return nil
 		},
+		// "Once a certificate has been archived, it can then be deleted"
+		// and "You will be prevented from deleting a certificate if it is
+		// the value of one or more variables" (octopus.com/docs/deployments/
+		// certificates/archiving-and-deleting-certificates).
+		BeforeDelete: func(c *Call, d Doc) error {
+			if d["Archived"] == nil {
+				return badRequest(fmt.Sprintf("The certificate '%s' must be archived before it can be deleted.", str(d, "Name")))
+			}
+			if owner := certificateVariableOwner(c, str(d, "Id")); owner != "" {
+				return badRequest(fmt.Sprintf("The certificate '%s' is the value of a variable of %s and cannot be deleted.", str(d, "Name"), owner))
+			}
+			return nil
+		},
 		Filter: certificateFilter,
 		Links: func(d Doc, self string) map[string]string {
 			return map[string]string{
@@ -314,10 +327,11 @@ func archiveCertificate(c *Call, archive bool) (any, error) {
 
 // replaceCertificate serves POST certificates/{id}/replace
 // (ReplaceCertificateCommand: CertificateData and Password as plain
-// strings). The certificate keeps its ID and takes the new data; the
+// strings). The certificate keeps its ID, so that variables holding it get
+// the new data, and the SDK's Replace reads it back by that ID; the
 // previous data is kept as a new, archived certificate whose ReplacedBy is
-// the ID (octopus.com/docs/deployments/certificates/replace-certificate:
-// "the previous certificate will be archived").
+// the ID ("When a certificate is replaced, it is automatically archived":
+// octopus.com/docs/deployments/certificates/archiving-and-deleting-certificates).
 func replaceCertificate(c *Call) (any, error) {
 	s := c.srv
 	rec, err := s.find(c, certificatesKind, c.Param("id"))
@@ -377,17 +391,8 @@ func certificateUsages(c *Call) (any, error) {
 	id := str(rec.doc, "Id")
 	projects, sets, tenants, targets := []any{}, []any{}, []any{}, []any{}
 	owners := map[string]bool{}
-	for _, vs := range s.st.all(variableSetsKind.Name) {
-		if !strings.EqualFold(vs.space, c.SpaceID) {
-			continue
-		}
-		vars, _ := vs.doc["Variables"].([]any)
-		for _, v := range vars {
-			m, _ := v.(map[string]any)
-			if str(m, "Type") == "Certificate" && strings.EqualFold(str(m, "Value"), id) {
-				owners[strings.ToLower(str(vs.doc, "OwnerId"))] = true
-			}
-		}
+	for _, o := range certificateVariableOwners(c, id) {
+		owners[strings.ToLower(o)] = true
 	}
 	for _, k := range []struct {
 		kind *Kind
@@ -509,4 +514,34 @@ func generateCertificate(c *Call) (any, error) {
 	}
 	d["CertificateData"] = Doc{"HasValue": true, "NewValue": base64.StdEncoding.EncodeToString(file)}
 	return c.srv.create(c, certificatesKind, d)
+}
+
+// certificateVariableOwners are the owners (projects, library variable
+// sets) of the variable sets of the call's space holding a Certificate
+// variable whose value is id.
+func certificateVariableOwners(c *Call, id string) []string {
+	var out []string
+	for _, vs := range c.srv.st.all(variableSetsKind.Name) {
+		if !strings.EqualFold(vs.space, c.SpaceID) {
+			continue
+		}
+		vars, _ := vs.doc["Variables"].([]any)
+		for _, v := range vars {
+			m, _ := v.(map[string]any)
+			if str(m, "Type") == "Certificate" && strings.EqualFold(str(m, "Value"), id) {
+				out = append(out, str(vs.doc, "OwnerId"))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// certificateVariableOwner is the first owner of a variable holding the
+// certificate id, "" when none does.
+func certificateVariableOwner(c *Call, id string) string {
+	if o := certificateVariableOwners(c, id); len(o) > 0 {
+		return o[0]
+	}
+	return ""
 }

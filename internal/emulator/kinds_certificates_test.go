@@ -142,8 +142,16 @@ func TestCertificates(t *testing.T) {
 	if gen["SubjectCommonName"] != "gen.example" || gen["SelfSigned"] != true || gen["HasPrivateKey"] != true || gen["Name"] != "Generated" {
 		t.Errorf("generated %v", gen)
 	}
+	// Deleting needs the certificate archived and no variable holding it.
+	conformanceCall(t, s, http.MethodDelete, sp+"/certificates/"+derID, nil, http.StatusBadRequest)
+	conformanceCall(t, s, http.MethodPost, sp+"/certificates/"+derID+"/archive/v1", nil, http.StatusOK)
 	conformanceCall(t, s, http.MethodDelete, sp+"/certificates/"+derID, nil, http.StatusOK)
 	conformanceCall(t, s, http.MethodGet, sp+"/certificates/"+derID, nil, http.StatusNotFound)
+	conformanceCall(t, s, http.MethodPost, sp+"/certificates/"+id+"/archive", nil, http.StatusOK)
+	resp, body := SendRequest(t, s, http.MethodDelete, sp+"/certificates/"+id, "", nil, s.APIKey())
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "variable") {
+		t.Errorf("deleting a certificate a variable holds: %d %s", resp.StatusCode, body)
+	}
 }
 
 func jsonText(t *testing.T, v any) string {

@@ -112,6 +112,12 @@ func TestSDKCertificates(t *testing.T) {
 	if err != nil || len(old.Items) != 1 || old.Items[0].ReplacedBy != got.GetID() || old.Items[0].Thumbprint != thumb {
 		t.Fatalf("the replaced certificate: %v %+v", err, old)
 	}
+	if err := certificates.DeleteByID(c, space, got.GetID()); err == nil {
+		t.Fatal("a certificate in use (not archived) was deleted")
+	}
+	if _, err := c.Certificates.Archive(replaced); err != nil {
+		t.Fatalf("archive: %v", err)
+	}
 	if err := certificates.DeleteByID(c, space, got.GetID()); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
