@@ -47,10 +47,15 @@ func promoteHelpCarried() string {
 owned one, a channel or runbook, by its project and name); every reference is
 written as the target's ID of the document of the same name.
 
-Not carried yet: accounts, machine policies, project triggers, teams and user
-roles (clone-instance-settings carries the system teams and custom roles), tenant
-variables. A reference to one of them (an account in a variable's value) is
-copied as the source's ID.
+Accounts carry their type, fields and environment and tenant scopes (their
+secrets are sensitive values: --secrets); machine policies their settings;
+project triggers their filter and action (runbook, channel, environment and
+tenant references); space teams their scoped user roles (the user role by
+name; project, project group, environment and tenant scopes); custom user
+roles, on the instance, their permissions (built-in roles are matched by
+name, never written). A variable of an account or worker pool type holds
+the target's ID of the account or pool of the same name. Not carried yet:
+tenant variables.
 
 ` + promote.NotCarried
 }

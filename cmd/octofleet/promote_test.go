@@ -324,7 +324,8 @@ func TestPromoteHelp(t *testing.T) {
 	for _, cmd := range []string{"promote", "diff"} {
 		r := h.runRaw(t, "", cmd, "--help")
 		for _, want := range []string{"--from-server=URL", "OCTOFLEET_FROM_API_KEY", "--all-spaces", "--include=KIND,...", "--exclude=KIND:NAME", "--rename=KIND:SRC=DST", "--overlay=FILE",
-			"machines and workers", "releases, deployments, tasks and packages", "certificates (not copied: needs the file)", "environment, lifecycle"} {
+			"machines and workers", "releases, deployments, tasks and packages", "certificates (not copied: needs the file)", "environment, lifecycle",
+			"account, machinepolicy", "projecttrigger, team, scopeduserrole", "Not carried yet: tenant variables"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("%s --help lacks %q:\n%s", cmd, want, r.stdout)
 			}
