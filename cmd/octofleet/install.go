@@ -27,9 +27,9 @@ type installCmd struct {
 	ContainerImage string   `help:"Container image every runbook step runs in (an execution container, for workers with Docker), such as octopusdeploy/worker-tools:ubuntu.22.04." placeholder:"IMAGE"`
 	ContainerFeed  string   `help:"Container registry feed the image is pulled from (with --container-image), such as Docker Hub; it must exist in the space." placeholder:"NAME"`
 	DriftSchedule  string   `help:"Cron schedule of a trigger that runs the Check Drift runbook for every Octofleet-tagged tenant, in UTC: five fields (\"0 3 * * *\") or Octopus's six, seconds first. Without it an existing trigger is left alone." placeholder:"CRON"`
+	DryRun         bool     `help:"Print the plan; write nothing."`
+	ExitCode       bool     `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
 	promotionFlags
-	DryRun   bool `help:"Print the plan; write nothing."`
-	ExitCode bool `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
 
 	pkg *steps.PackageFile // read or built by Validate
 }
