@@ -35,9 +35,9 @@ var PromotionEnvironments = []string{"Development", "Test", "Production"}
 
 // PromotionInput is the promotion project install keeps.
 type PromotionInput struct {
-	// SourceURL is the instance promoted from ("": this server); its key is
-	// the hub API key.
-	SourceURL string
+	// SourceURL is the instance promoted from ("": this server) and
+	// SourceAPIKey its key (a secret; "": the hub API key).
+	SourceURL, SourceAPIKey string
 	// Spaces are the source spaces promoted (none: every space).
 	Spaces []string
 	// Targets are the instances promoted to, one per environment.
@@ -132,14 +132,17 @@ type promotionVariable struct {
 }
 
 func (s *Install) promotionVariables() []promotionVariable {
-	src := s.In.Promotion.SourceURL
+	src, srcKey := s.In.Promotion.SourceURL, s.In.Promotion.SourceAPIKey
 	if src == "" {
 		src = ThisServer
+	}
+	if srcKey == "" {
+		srcKey = s.In.HubAPIKey
 	}
 	out := []promotionVariable{
 		{name: VarPromotionSourceURL, value: src},
 		{name: VarPromotionInput, value: s.promotionInputDoc()},
-		{name: VarPromotionSourceAPIKey, value: s.In.HubAPIKey, sensitive: true},
+		{name: VarPromotionSourceAPIKey, value: srcKey, sensitive: true},
 	}
 	for _, t := range s.In.Promotion.Targets {
 		out = append(out, promotionVariable{name: VarPromotionTargetURL, env: t.Environment, value: t.URL},

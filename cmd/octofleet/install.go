@@ -87,8 +87,9 @@ DriftTask on the tenant (fleet status shows them) and fails when it drifted.
 --promotion also keeps the project "octofleet promotion": a promotion of
 the configuration is an Octopus deployment. Its lifecycle goes Development,
 Test, Production (environments created when missing); its process runs the
-octofleet - Promote step from --promotion-source (default: this instance,
-with the hub API key) to the instance of the environment deployed to, whose
+octofleet - Promote step from --promotion-source (default: this instance;
+its key OCTOFLEET_PROMOTION_SOURCE_API_KEY, default the hub API key) to the
+instance of the environment deployed to, whose
 URL (--promotion-target ENV=URL) and API key (--promotion-keys FILE, or
 OCTOFLEET_PROMOTION_API_KEY_<ENV>) are variables scoped to it, the key
 sensitive. --promotion-space limits it to those spaces (default: every

@@ -17,7 +17,7 @@ type promotionFlags struct {
 	Promotion       bool     `help:"Also keep the project \"octofleet promotion\" (Development -> Test -> Production), whose deployment to an environment promotes the configuration to that environment's instance."`
 	PromotionTarget []string `name:"promotion-target" sep:"none" help:"With --promotion: the instance an environment's deployment promotes to, ENV=URL (Test=https://test.octopus.example.com); repeatable, one per environment." placeholder:"ENV=URL"`
 	PromotionKeys   string   `name:"promotion-keys" type:"existingfile" help:"With --promotion: the targets' API keys, a YAML or JSON object ENV: KEY (the key, env:VAR or file:PATH; never printed). Without it (or for an environment it leaves out) OCTOFLEET_PROMOTION_API_KEY_<ENV> (OCTOFLEET_PROMOTION_API_KEY_TEST); a key the project holds already is kept unless --rotate-secrets." placeholder:"FILE"`
-	PromotionSource string   `name:"promotion-source" help:"With --promotion: the instance promoted from (default: this instance, #{Octopus.Web.ServerUri}, with the hub API key)." placeholder:"URL"`
+	PromotionSource string   `name:"promotion-source" help:"With --promotion: the instance promoted from (default: this instance, #{Octopus.Web.ServerUri}, with the hub API key); its key from OCTOFLEET_PROMOTION_SOURCE_API_KEY (default: the hub API key)." placeholder:"URL"`
 	PromotionSpace  []string `name:"promotion-space" sep:"none" help:"With --promotion: a source space promoted; repeatable (default: every space)." placeholder:"NAME"`
 
 	promotion *steps.PromotionInput // settled by validate
@@ -44,7 +44,7 @@ func (f *promotionFlags) validate() error {
 	if len(f.PromotionTarget) == 0 {
 		return &steps.InputError{Field: "--promotion-target", Err: fmt.Errorf("--promotion needs at least one target instance, ENV=URL (environments: %s)", strings.Join(steps.PromotionEnvironments, ", "))}
 	}
-	in := &steps.PromotionInput{SourceURL: f.PromotionSource, Spaces: f.PromotionSpace}
+	in := &steps.PromotionInput{SourceURL: f.PromotionSource, SourceAPIKey: strings.TrimSpace(os.Getenv("OCTOFLEET_PROMOTION_SOURCE_API_KEY")), Spaces: f.PromotionSpace}
 	if f.PromotionSource != "" {
 		if err := checkURL(f.PromotionSource); err != nil {
 			return &steps.InputError{Field: "--promotion-source", Err: err}
