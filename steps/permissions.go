@@ -38,10 +38,9 @@ func (p Permissions) All() []string {
 // their roles and the space's own settings are edited with the space's
 // permissions (its managers hold them), not the system ones.
 //
-// System-level reads (users, user roles, teams: UserView, UserRoleView,
-// TeamView on a real server, per the built-in roles' descriptions) are not
-// derived by that test (emulator.PermissionFor reports none for system
-// GETs), so they are listed from Octopus's role definitions.
+// Team reads (TeamView on a real server, per the built-in roles'
+// descriptions) are not checked by the emulator, so no test derives them:
+// they are listed from Octopus's role definitions.
 var StepPermissions = map[string]Permissions{
 	"create-space": {
 		System: []string{"SpaceCreate", "SpaceView", "TeamView", "UserRoleView", "UserView"},
