@@ -1,0 +1,105 @@
+package steps_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/octofleet/octofleet/internal/fleet"
+	"github.com/octofleet/octofleet/schemas"
+	"github.com/octofleet/octofleet/steps"
+)
+
+// stepInputs makes, for every step schema, a pointer to the Go type the CLI
+// decodes that step's input into (cmd/octofleet's load calls).
+var stepInputs = map[string]func() any{
+	"check-drift":               func() any { return new(fleet.CheckDriftInput) },
+	"clone-instance-settings":   func() any { return new(steps.CloneInstanceSettingsInput) },
+	"create-facade-project":     func() any { return new(steps.CreateFacadeProjectInput) },
+	"create-space":              func() any { return new(steps.CreateSpaceInput) },
+	"register-tenant":           func() any { return new(steps.RegisterTenantInput) },
+	"restore-instance-settings": func() any { return new(steps.RestoreInstanceSettingsInput) },
+	"seed-templates":            func() any { return new(steps.SeedTemplatesInput) },
+	"trigger":                   func() any { return new(steps.TriggerInput) },
+}
+
+func TestStepInputsCoverEverySchema(t *testing.T) {
+	t.Parallel()
+	for _, name := range schemas.Names() {
+		if stepInputs[name] == nil {
+			t.Errorf("FuzzStepInput has no Go type for the %s schema", name)
+		}
+	}
+}
+
+// renderer is a step input whose templated fields Render expands.
+type renderer[T any] interface{ Render(steps.TemplateData) (T, error) }
+
+func render[T renderer[T]](in T, data steps.TemplateData) error {
+	_, err := in.Render(data)
+	return err
+}
+
+// FuzzStepInput: for every step, any input document either fails the schema
+// with a *schemas.ValidationError (exit 80) or decodes into the step's Go
+// type: an accepted document that the type cannot hold would be a bug the
+// user sees as exit 1. An accepted input re-encodes to a document that
+// decodes to the same value, and rendering its templates fails, if at all,
+// with an *InputError.
+func FuzzStepInput(f *testing.F) {
+	for _, name := range schemas.Names() {
+		paths, _ := filepath.Glob(filepath.Join("..", "schemas", "testdata", name, "*", "*.json"))
+		for _, p := range paths {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(name, b, "Contoso")
+			}
+		}
+	}
+	f.Add("create-space", []byte(`{"name":"{{ .Tenant.Name | upper }}","environments":[{"name":"{{ .Vars.x }}"}]}`), "t")
+	f.Add("register-tenant", []byte(`{"name":"{{ printf \"%s-%d\" .Tenant.Name 3 }}"}`), "t")
+	f.Fuzz(func(t *testing.T, name string, doc []byte, tenant string) {
+		mk := stepInputs[name]
+		if mk == nil {
+			return
+		}
+		in := mk()
+		if err := schemas.Decode(name, doc, in); err != nil {
+			if !errors.As(err, new(*schemas.ValidationError)) {
+				t.Fatalf("%s: the schema accepts %q but the Go type does not: %v", name, doc, err)
+			}
+			return
+		}
+		again, err := json.Marshal(in)
+		if err != nil {
+			t.Fatalf("%s: re-encode: %v", name, err)
+		}
+		back := mk()
+		if err := schemas.Decode(name, again, back); err != nil {
+			t.Fatalf("%s: re-encoded %q (from %q) is rejected: %v", name, again, doc, err)
+		}
+		if diff := cmp.Diff(in, back, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("%s: round trip of %q changed the input (-first +second):\n%s", name, doc, diff)
+		}
+		data := steps.TemplateData{Tenant: steps.TenantData{Name: tenant, Slug: tenant}, Vars: map[string]string{"x": tenant}}
+		switch v := in.(type) {
+		case *steps.CreateSpaceInput:
+			err = render(*v, data)
+		case *steps.SeedTemplatesInput:
+			err = render(*v, data)
+		case *steps.RegisterTenantInput:
+			err = render(*v, data)
+		case *steps.CreateFacadeProjectInput:
+			err = render(*v, data)
+		case *fleet.CheckDriftInput:
+			err = render(*v, data)
+		}
+		if err != nil && !errors.As(err, new(*steps.InputError)) {
+			t.Fatalf("%s: render %q: %v, want an *InputError", name, doc, err)
+		}
+	})
+}
