@@ -38,7 +38,9 @@ func TestStepInputsCoverEverySchema(t *testing.T) {
 }
 
 // renderer is a step input whose templated fields Render expands.
-type renderer[T any] interface{ Render(steps.TemplateData) (T, error) }
+type renderer[T any] interface {
+	Render(steps.TemplateData) (T, error)
+}
 
 func render[T renderer[T]](in T, data steps.TemplateData) error {
 	_, err := in.Render(data)

@@ -100,3 +100,21 @@ func TestCreateSpaceInputRender(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderBounded: a template whose work its arguments choose fails with
+// an error naming the field instead of exhausting memory.
+func TestRenderBounded(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		`{{ until 1000000000 }}`, `{{ repeat 1000000000 "ab" }}`, `{{ seq 1 1000000000 }}`,
+		`{{ nindent 1000000000 "x" }}`, `{{ range until 2000 }}{{ repeat 1000 "x" }}{{ end }}`,
+	} {
+		_, err := Render("name", text, TemplateData{})
+		if err == nil || !strings.HasPrefix(err.Error(), "name: render template: ") {
+			t.Errorf("Render(%q) = %v, want a render error for name", text, err)
+		}
+	}
+	if got, err := Render("name", `{{ repeat 3 "ab" }}-{{ until 3 }}-{{ seq 3 }}`, TemplateData{}); err != nil || got != "ababab-[0 1 2]-1 2 3" {
+		t.Errorf("small counts: %q, %v", got, err)
+	}
+}
