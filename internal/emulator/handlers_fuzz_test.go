@@ -35,7 +35,7 @@ func FuzzHandlers(f *testing.F) {
 		emulatortest.Call(f, srv, http.MethodPost, path, in, &out)
 		return out
 	}
-	lc, pg := first(sp+"/lifecycles")["Id"], first(sp+"/projectgroups")["Id"]
+	lc, pg := first(sp + "/lifecycles")["Id"], first(sp + "/projectgroups")["Id"]
 	env := post(sp+"/environments", map[string]any{"Name": "Fuzz"})
 	proj := post(sp+"/projects", map[string]any{"Name": "Fuzz", "LifecycleId": lc, "ProjectGroupId": pg, "TenantedDeploymentMode": "TenantedOrUntenanted"})
 	tenant := post(sp+"/tenants", map[string]any{"Name": "Fuzz", "ProjectEnvironments": map[string]any{proj["Id"].(string): []any{env["Id"]}}})
