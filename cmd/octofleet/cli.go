@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"os"
 	"reflect"
 	"slices"
@@ -58,16 +59,20 @@ type CLI struct {
 
 // Globals apply to every subcommand. Precedence: flag > env > default.
 type Globals struct {
-	Server      string           `help:"Octopus Server URL." env:"OCTOPUS_URL" placeholder:"URL"`
-	APIKey      string           `help:"Octopus API key (never printed)." env:"OCTOPUS_API_KEY" name:"api-key" placeholder:"KEY"`
-	Space       string           `help:"Space name or ID." env:"OCTOPUS_SPACE" placeholder:"SPACE"`
-	Output      string           `help:"Output: text, json, or octopus (text plus service messages setting output variables)." enum:"text,json,octopus" default:"text"`
-	LogLevel    slog.Level       `help:"Log level on stderr: debug, info, warn, error." env:"OCTOFLEET_LOG_LEVEL" default:"info" placeholder:"LEVEL"`
-	RateLimit   int              `help:"Client-side limit in requests per minute (0 = off)." env:"OCTOFLEET_RATE_LIMIT" default:"0" placeholder:"N"`
-	Retries     int              `help:"Retry budget of the run: retries after 5xx answers, dropped connections, and creates an existence check showed did not land (429s wait without spending it; 0 = never retry)." env:"OCTOFLEET_RETRIES" default:"1000" placeholder:"N"`
-	VersionFlag kong.VersionFlag `name:"version" help:"Print the version and exit."`
+	Server                string           `help:"Octopus Server URL." env:"OCTOPUS_URL" placeholder:"URL"`
+	APIKey                string           `help:"Octopus API key (never printed)." env:"OCTOPUS_API_KEY" name:"api-key" placeholder:"KEY"`
+	Space                 string           `help:"Space name or ID." env:"OCTOPUS_SPACE" placeholder:"SPACE"`
+	Output                string           `help:"Output: text, json, or octopus (text plus service messages setting output variables)." enum:"text,json,octopus" default:"text"`
+	LogLevel              slog.Level       `help:"Log level on stderr: debug, info, warn, error." env:"OCTOFLEET_LOG_LEVEL" default:"info" placeholder:"LEVEL"`
+	RateLimit             int              `help:"Client-side limit in requests per minute (0 = off)." env:"OCTOFLEET_RATE_LIMIT" default:"0" placeholder:"N"`
+	Retries               int              `help:"Retry budget of the run: retries after 5xx answers, dropped connections, and creates an existence check showed did not land (429s wait without spending it; 0 = never retry)." env:"OCTOFLEET_RETRIES" default:"1000" placeholder:"N"`
+	APIKeyFile            string           `help:"File holding the Octopus API key, instead of --api-key (every *-api-key flag also takes file:PATH)." env:"OCTOPUS_API_KEY_FILE" name:"api-key-file" placeholder:"FILE" type:"path"`
+	CACert                string           `help:"PEM file of CA certificates to trust besides the system's (a private CA)." env:"OCTOFLEET_CA_CERT" name:"ca-cert" placeholder:"FILE" type:"path"`
+	InsecureSkipTLSVerify bool             `help:"Do not verify the servers' TLS certificates (prints a warning; never the default)." name:"insecure-skip-tls-verify"`
+	VersionFlag           kong.VersionFlag `name:"version" help:"Print the version and exit."`
 
-	log *slog.Logger // set once the flags are parsed
+	log    *slog.Logger // set once the flags are parsed
+	client *http.Client // the run's HTTP client (httpClient)
 }
 
 // Validate rejects global flag values kong's types cannot.
@@ -174,6 +179,14 @@ func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return exitUsage
 	}
 	cli.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cli.LogLevel}))
+	if err := resolveKeys(kctx, &cli.Globals); err != nil {
+		parser.Errorf("%s", err)
+		return exitUsage
+	}
+	if _, err := cli.httpClient(stderr); err != nil {
+		parser.Errorf("%s", err)
+		return exitUsage
+	}
 	kctx.BindTo(ctx, (*context.Context)(nil)) // kctx.Run(ctx) would bind the concrete type
 	kctx.Bind(cli.log)
 	err = kctx.Run()
@@ -188,6 +201,9 @@ func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	var ec kong.ExitCoder
 	if errors.As(err, &ec) {
 		code = ec.ExitCode()
+	}
+	if code == exitFailure && interrupted(ctx) {
+		code = exitInterrupted // interrupted outside an apply (a plan, a trigger's wait)
 	}
 	if code == exitChanges {
 		fmt.Fprintf(stderr, "octofleet: %v\n", err)
@@ -408,6 +424,9 @@ func (f *stepFlags) run(ctx context.Context, w io.Writer, g *Globals, oct steps.
 		final, applied, err := steps.Converge(steps.WithProgress(ctx, pr), oct, s, plan)
 		if n := pr.Conflicts(); n > 0 {
 			g.logger().Info("another run changed objects of this plan; planned again and adopted them", "replans", n)
+		}
+		if err != nil && interrupted(ctx) {
+			return stepInterrupted(w, g.Output, final, pr.Applied(), err)
 		}
 		if err != nil {
 			return fmt.Errorf("apply: %w", err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/octofleet/octofleet/internal/emulator"
 	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
+	"github.com/octofleet/octofleet/internal/secrettest"
 	"github.com/octofleet/octofleet/steps"
 )
 
@@ -24,12 +25,18 @@ import (
 type harness struct {
 	emu   *emulator.Server
 	dials atomic.Int32
+	// secrets are the test's secret values: the emulator's key and what
+	// the test adds; every run's output and the emulator's log are checked.
+	secrets *secrettest.Secrets
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	// Not the default key: the emulator's help text shows that one.
-	return &harness{emu: emulatortest.New(t, func(o *emulator.Options) { o.APIKey = "API-CLITEST0000000000000000000000" })}
+	const key = "API-CLITEST0000000000000000000000"
+	secrets := secrettest.New(t, key)
+	log := secrets.Logger("the emulator's log")
+	return &harness{secrets: secrets, emu: emulatortest.New(t, func(o *emulator.Options) { o.APIKey, o.Logger = key, log })}
 }
 
 type result struct {
@@ -54,10 +61,26 @@ func (h *harness) runRaw(t *testing.T, stdin string, args ...string) result {
 			return dialOctopus(ctx, g, log)
 		})
 	r := result{code: code, stdout: out.String(), stderr: errs.String()}
-	if strings.Contains(r.stdout+r.stderr, h.emu.APIKey()) {
-		t.Errorf("the API key appears in the output of %q:\n%s\n%s", args, r.stdout, r.stderr)
-	}
+	h.secrets.Check("the output of octofleet "+command(args), r.stdout+r.stderr)
 	return r
+}
+
+// command names a run by its subcommand words (not its flags, which may
+// hold a secret).
+func command(args []string) string {
+	var words []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case strings.HasPrefix(a, "-"):
+			if !strings.Contains(a, "=") && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") && len(words) == 0 {
+				i++ // a global flag's value
+			}
+		case len(words) < 2:
+			words = append(words, a)
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // assertUntouched fails unless octofleet never dialled and the emulator saw no request.

@@ -76,7 +76,7 @@ func (c *cloneInstanceSettingsCmd) Validate() error {
 // dials itself), then plans, prints and (unless --dry-run) applies.
 func (c *cloneInstanceSettingsCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog.Logger) error {
 	dial := func(ctx context.Context, url, apiKey string) (steps.Octopus, error) {
-		cl, err := octopus.Dial(ctx, octopus.Options{URL: url, APIKey: apiKey, RateLimitPerMinute: g.RateLimit, Logger: log})
+		cl, err := octopus.Dial(ctx, g.dialOptions(url, apiKey))
 		if err != nil {
 			return nil, err // never a typed nil *Client in the interface
 		}

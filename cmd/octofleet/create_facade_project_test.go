@@ -256,6 +256,7 @@ func TestCreateFacadeProjectCmdBadInput(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	key := "API-SECRETINPUT000000000000000000"
+	h.secrets.Add(key)
 	cases := []struct {
 		name string
 		args []string

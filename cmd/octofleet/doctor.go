@@ -82,7 +82,7 @@ func (c *doctorCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog.
 	}
 	o := doctor.Options{Space: g.Space, Steps: c.Step, AllowVersionSkew: c.AllowVersionSkew, Smoke: c.Smoke, SmokeSpace: c.SmokeSpace}
 	if c.FromServer != "" {
-		from, err := octopus.Dial(ctx, octopus.Options{URL: c.FromServer, APIKey: c.FromAPIKey, RateLimitPerMinute: g.RateLimit, RetryBudget: g.retryBudget(), Logger: log})
+		from, err := octopus.Dial(ctx, g.dialOptions(c.FromServer, c.FromAPIKey))
 		if err != nil {
 			return fmt.Errorf("connect to --from-server: %w", err)
 		}

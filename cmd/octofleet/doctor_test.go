@@ -119,6 +119,7 @@ func TestDoctorVersionSkew(t *testing.T) {
 		o.ServerVersion = "2026.2.100"
 		o.APIKey = "API-DOCTORSOURCE00000000000000000"
 	})
+	h.secrets.Add(src.APIKey())
 	args := []string{"--from-server", src.URL(), "--from-api-key", src.APIKey(), "--step", "seed-templates"}
 	rep, r := doctorReport(t, h, h.emu.APIKey(), args...)
 	c, _ := findCheck(rep, "version-skew", "source 2026.2.100")

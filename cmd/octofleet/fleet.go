@@ -103,7 +103,7 @@ func (f *fleetFlags) load(ctx context.Context, g *Globals, log *slog.Logger, std
 			r.keys.Add(fl.Hub.URL, g.APIKey)
 		}
 	}
-	opts.Keys, opts.Parallel, opts.RateLimitPerMinute, opts.Logger = r.keys, f.Parallel, g.RateLimit, log
+	opts.Keys, opts.Parallel, opts.RateLimitPerMinute, opts.Logger, opts.HTTPClient = r.keys, f.Parallel, g.RateLimit, log, g.client
 	if progress && isTerminal(stderr) {
 		opts.Progress = progressLine(stderr)
 	}
@@ -256,6 +256,9 @@ func (c *planFlags) run(ctx context.Context, stderr, w io.Writer, g *Globals, lo
 				return err
 			}
 		}
+	}
+	if mode == fleet.ApplyAll && interrupted(ctx) {
+		return fleetInterrupted(w, g.Output, results)
 	}
 	return resultExit(rep, mode)
 }

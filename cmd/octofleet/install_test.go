@@ -74,6 +74,7 @@ func TestInstallHubAPIKey(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	const first, second = "API-FIRSTKEY00000000000000", "API-SECONDKEY0000000000000"
+	h.secrets.Add(first, second)
 	steps := []struct {
 		args []string
 		want string
@@ -86,9 +87,6 @@ func TestInstallHubAPIKey(t *testing.T) {
 		r := h.run(t, "", append([]string{"--space", "Hub", "install", "--no-package"}, s.args...)...)
 		if r.code != 0 || !strings.Contains(r.stdout, s.want) {
 			t.Fatalf("run %d: exit %d, want %q in\n%s\n%s", i, r.code, s.want, r.stdout, r.stderr)
-		}
-		if strings.Contains(r.stdout+r.stderr, first) || strings.Contains(r.stdout+r.stderr, second) {
-			t.Fatalf("run %d printed the API key:\n%s", i, r.stdout)
 		}
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/octofleet/octofleet/internal/octopus"
 	"github.com/octofleet/octofleet/steps"
@@ -21,7 +19,9 @@ var version string
 // main only wires the process to execute: it cannot return errors, so
 // everything else lives in execute, which tests call in-process.
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first SIGINT or SIGTERM cancels ctx: an apply stops, says what it
+	// wrote and what not, and the run exits 130 (interrupt.go).
+	ctx, stop := signalContext(context.Background())
 	code := execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, dialOctopus)
 	stop()
 	os.Exit(code)
@@ -35,13 +35,8 @@ func dialOctopus(ctx context.Context, g *Globals, log *slog.Logger) (steps.Octop
 // dialOctopusWith is dialOctopus with tune applied to the options (tests
 // shorten the retry backoff).
 func dialOctopusWith(ctx context.Context, g *Globals, log *slog.Logger, tune func(*octopus.Options)) (steps.Octopus, error) {
-	opts := octopus.Options{
-		URL:                g.Server,
-		APIKey:             g.APIKey,
-		RateLimitPerMinute: g.RateLimit,
-		RetryBudget:        g.retryBudget(),
-		Logger:             log,
-	}
+	opts := g.dialOptions(g.Server, g.APIKey)
+	opts.Logger = log
 	if tune != nil {
 		tune(&opts)
 	}

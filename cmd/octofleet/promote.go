@@ -232,7 +232,7 @@ func (s *promoteSelection) connect(ctx context.Context, g *Globals, log *slog.Lo
 	if !ok {
 		return nil, nil, fmt.Errorf("promote needs the Octopus adapter, got %T", oct)
 	}
-	from, err := octopus.Dial(ctx, octopus.Options{URL: s.FromServer, APIKey: s.FromAPIKey, RateLimitPerMinute: g.RateLimit, RetryBudget: g.retryBudget(), Logger: log})
+	from, err := octopus.Dial(ctx, g.dialOptions(s.FromServer, s.FromAPIKey))
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect to --from-server: %w", err)
 	}

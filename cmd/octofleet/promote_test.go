@@ -28,7 +28,9 @@ type promotePair struct {
 func newPromotePair(t *testing.T, opts ...func(*emulator.Options)) *promotePair {
 	t.Helper()
 	src := emulatortest.New(t, append([]func(*emulator.Options){func(o *emulator.Options) { o.APIKey = promoteSourceKey }}, opts...)...)
-	return &promotePair{src: src, tgt: newHarness(t)}
+	tgt := newHarness(t)
+	tgt.secrets.Add(promoteSourceKey)
+	return &promotePair{src: src, tgt: tgt}
 }
 
 // run runs a promote or diff command from the source to the target.
@@ -346,7 +348,7 @@ func TestPromoteHelp(t *testing.T) {
 func TestPromoteDemoHub(t *testing.T) {
 	t.Parallel()
 	p := newPromotePair(t)
-	hub := &harness{emu: p.src}
+	hub := &harness{emu: p.src, secrets: p.tgt.secrets}
 	pkg := smallPackage(t, "1.0.0", "#!/bin/sh\necho octofleet\n")
 	if r := hub.run(t, "", "--space", demo.ManagementSpace, "install", "--package", pkg, "--environment", demo.Environment); r.code != exitOK {
 		t.Fatalf("install: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)

@@ -41,6 +41,7 @@ const regionTenant = `{
 func TestRegisterTenantConverges(t *testing.T) {
 	t.Parallel()
 	h := installed(t)
+	h.secrets.Add("API-EUSECRET0000000000000")
 	in := writeFile(t, "tenant.json", regionTenant)
 	r := h.run(t, "", "--space", "Hub", "register-tenant", "--input", in)
 	if r.code != 0 {

@@ -54,7 +54,7 @@ func (c *seedTemplatesCmd) Run(ctx context.Context, w io.Writer, g *Globals, log
 	}
 	step := &steps.SeedTemplates{In: in}
 	if in.Source.Server != "" {
-		src, err := octopus.Dial(ctx, octopus.Options{URL: in.Source.Server, APIKey: in.Source.APIKey, RateLimitPerMinute: g.RateLimit, Logger: log})
+		src, err := octopus.Dial(ctx, g.dialOptions(in.Source.Server, in.Source.APIKey))
 		if err != nil {
 			return fmt.Errorf("upstream server: %w", err)
 		}

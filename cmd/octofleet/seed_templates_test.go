@@ -52,6 +52,7 @@ func TestSeedTemplatesCmd(t *testing.T) {
 		}
 	}
 	const secret = "xoxb-SECRET-never-printed"
+	h.secrets.Add(secret)
 	input := writeFile(t, "seed.yaml", "from: ["+dir+"]\nsecrets:\n  Notify:\n    Token: "+secret+"\n")
 
 	r := h.run(t, "", "--space", "Team A", "seed-templates", "--input", input)

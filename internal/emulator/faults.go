@@ -117,11 +117,11 @@ func (f *faultState) dropped(method, path string) bool {
 // reports whether it is over Faults.RateLimitPerMinute, with the seconds
 // until the window ends for Retry-After.
 func (f *faultState) rateLimited(user string, now time.Time) (retryAfter int, limited bool) {
+	f.mu.Lock() // before cfg: SetFaults may replace it while requests are served
+	defer f.mu.Unlock()
 	if f.cfg.RateLimitPerMinute <= 0 {
 		return 0, false
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	w := f.windows[user]
 	if w == nil || now.Sub(w.start) >= time.Minute {
 		w = &rateWindow{start: now}

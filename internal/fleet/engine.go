@@ -240,7 +240,9 @@ func (e *Engine) runTarget(ctx context.Context, t Target, mode Mode) Result {
 		res.Changes += sr.Changes
 		sr.Outputs = maps.Clone(plan.Outputs)
 		if mode == ApplyAll && !plan.Empty() {
-			applied, err := b.step.Apply(ctx, b.oct, plan)
+			// Converge: another worker or run that created an object of
+			// this plan meanwhile is adopted, not a failure.
+			_, applied, err := steps.Converge(ctx, b.oct, b.step, plan)
 			if err != nil {
 				sr.Error = err.Error()
 				res.Steps = append(res.Steps, sr)

@@ -112,3 +112,33 @@ func countRoot(rs []emulator.Request) int {
 	}
 	return n
 }
+
+// TestConcurrentApplyConverges: two fleet applies of the same fleet at
+// once (two schedules, or a person and a schedule) both succeed: what the
+// other created meanwhile is adopted, and the fleet is in line after.
+func TestConcurrentApplyConverges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fx := fleettest.New(t)
+	e1, e2 := newEngine(t, fx), newEngine(t, fx)
+	f := loadHub(t, e1, fx)
+	results := make([][]fleet.Result, 2)
+	done := make(chan struct{})
+	go func() { results[1] = e2.Run(ctx, f.Targets, fleet.ApplyAll); close(done) }()
+	results[0] = e1.Run(ctx, f.Targets, fleet.ApplyAll)
+	<-done
+	for i, rs := range results {
+		for _, r := range rs {
+			if r.Err() != nil {
+				t.Errorf("apply %d, %s: %v", i+1, r.Target.Tenant, r.Err())
+			}
+		}
+	}
+	fx.Hub.ResetRequests()
+	fx.Regional.ResetRequests()
+	for _, r := range newEngine(t, fx).Run(ctx, f.Targets, fleet.PlanOnly) {
+		if r.Err() != nil || r.Drifted() {
+			t.Errorf("drift after concurrent applies, %s: %v, %d changes", r.Target.Tenant, r.Err(), r.Changes)
+		}
+	}
+}

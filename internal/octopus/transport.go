@@ -3,6 +3,8 @@ package octopus
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -264,8 +266,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.log.LogAttrs(ctx, slog.LevelDebug, "octopus request",
 				slog.String("method", out.Method), slog.String("url", out.URL.Redacted()),
 				slog.String("error", err.Error()), slog.Duration("duration", elapsed), slog.Int("attempt", attempt))
-			if waitCtx.Err() != nil {
-				return nil, err
+			if waitCtx.Err() != nil || isCertificateError(err) {
+				return nil, err // a certificate the client does not trust stays untrusted
 			}
 			// A refused connection never reached the server: safe to retry
 			// for every method. Anything later is ambiguous for a POST (the
@@ -563,6 +565,16 @@ func retryableStatus(code int) bool {
 		return true
 	}
 	return false
+}
+
+// isCertificateError reports whether err is a failed verification of the
+// server's TLS certificate (an unknown CA, a wrong host name, expired).
+func isCertificateError(err error) bool {
+	var v *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &v) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci)
 }
 
 // isDialError reports whether err happened while connecting, before any byte

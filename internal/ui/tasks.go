@@ -56,7 +56,9 @@ func (s *Server) taskRows(ctx context.Context, u *User, q taskQuery) []taskRow {
 		seen := map[string]bool{}
 		add := func(t taskRow, j Job, ok bool) {
 			if ok {
-				t.JobID, t.Tenant, t.User = j.ID, j.TenantName, j.User
+				// A task the UI started reads as what was asked, whether
+				// or not the cache has read the task yet.
+				t.JobID, t.Tenant, t.User, t.Description = j.ID, j.TenantName, j.User, j.Describe()
 			}
 			if u.TenantScoped() && (!ok || !u.SeesTenant(j.TenantName)) {
 				return
