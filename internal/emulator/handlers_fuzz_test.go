@@ -66,12 +66,19 @@ func FuzzHandlers(f *testing.F) {
 		{http.MethodPut, sp + "/tenants/" + tenant["Id"].(string), tenant},
 		{http.MethodPut, varsPath, vars},
 	}
+	// Each route's document as it is, and with each of its properties
+	// replaced by a value of another JSON type.
 	for i, r := range routes {
 		b, err := json.Marshal(r.seed)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(uint8(i), b)
+		f.Add(uint8(i), "", []byte(nil), b)
+		for k := range r.seed.(map[string]any) {
+			for _, v := range []string{`null`, `7`, `"x"`, `[{}]`, `{"a":[]}`} {
+				f.Add(uint8(i), k, []byte(v), []byte(nil))
+			}
+		}
 	}
 	client := &http.Client{Timeout: 10 * time.Second} // a handler that hangs fails the input
 	send := func(t *testing.T, method, path string, body []byte) (int, []byte) {
@@ -92,8 +99,24 @@ func FuzzHandlers(f *testing.F) {
 		}
 		return resp.StatusCode, raw
 	}
-	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
+	// field, when set, replaces that property of the route's document with
+	// value (JSON, or else a string) and sends that; otherwise body is sent.
+	f.Fuzz(func(t *testing.T, route uint8, field string, value, body []byte) {
+		var err error
 		r := routes[int(route)%len(routes)]
+		if field != "" {
+			doc := map[string]any{}
+			b, _ := json.Marshal(r.seed)
+			_ = json.Unmarshal(b, &doc) // a copy: the fuzz function may not change the seed
+			var v any
+			if json.Unmarshal(value, &v) != nil {
+				v = string(value)
+			}
+			doc[field] = v
+			if body, err = json.Marshal(doc); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if status, raw := send(t, r.method, r.path, body); status >= 500 {
 			t.Fatalf("%s %s %q: %d %s", r.method, r.path, body, status, raw)
 		}
