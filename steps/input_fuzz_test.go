@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/octofleet/octofleet/internal/fleet"
+	"github.com/octofleet/octofleet/runbooks"
 	"github.com/octofleet/octofleet/schemas"
 	"github.com/octofleet/octofleet/steps"
 )
@@ -59,6 +60,20 @@ func FuzzStepInput(f *testing.F) {
 		for _, p := range paths {
 			if b, err := os.ReadFile(p); err == nil {
 				f.Add(name, b, "Contoso")
+			}
+		}
+	}
+	// The inputs of the runbooks octofleet installs.
+	proj, err := runbooks.EmbeddedProject()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, rb := range proj.Runbooks {
+		for _, st := range rb.Steps {
+			for _, name := range schemas.Names() {
+				if runbooks.TemplateName(name) == st.StepTemplate {
+					f.Add(name, []byte(st.Parameters[runbooks.ParamInput]), "Contoso")
+				}
 			}
 		}
 	}
