@@ -43,9 +43,14 @@ type renderer[T any] interface {
 	Render(steps.TemplateData) (T, error)
 }
 
-func render[T renderer[T]](in T, data steps.TemplateData) error {
-	_, err := in.Render(data)
-	return err
+// render renders in and, when that succeeds, returns the rendered input
+// encoded as JSON.
+func render[T renderer[T]](in T, data steps.TemplateData) ([]byte, error) {
+	out, err := in.Render(data)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(out)
 }
 
 // FuzzStepInput: for every step, any input document either fails the schema
@@ -79,6 +84,12 @@ func FuzzStepInput(f *testing.F) {
 	}
 	f.Add("create-space", []byte(`{"name":"{{ .Tenant.Name | upper }}","environments":[{"name":"{{ .Vars.x }}"}]}`), "t")
 	f.Add("register-tenant", []byte(`{"name":"{{ printf \"%s-%d\" .Tenant.Name 3 }}"}`), "t")
+	for _, name := range []string{"create-space", "register-tenant", "check-drift"} {
+		f.Add(name, []byte(`{"name":"{{ \"\" }}"}`), "t")
+		f.Add(name, []byte(`{"name":"{{ repeat 300 \"a\" }}","tenant":"{{ \" \" }}"}`), "t")
+	}
+	f.Add("create-space", []byte(`{"name":"s","slug":"{{ \"A B\" }}","environments":[{"name":"{{ repeat 60 \"e\" }}"}],"teams":[{"name":"{{ \"\" }}"}]}`), "t")
+	f.Add("create-facade-project", []byte(`{"upstream":{"serverUrl":"{{ .Vars.x }}","space":"{{ \"\" }}"}}`), "t")
 	f.Fuzz(func(t *testing.T, name string, doc []byte, tenant string) {
 		mk := stepInputs[name]
 		if mk == nil {
@@ -103,20 +114,32 @@ func FuzzStepInput(f *testing.F) {
 			t.Fatalf("%s: round trip of %q changed the input (-first +second):\n%s", name, doc, diff)
 		}
 		data := steps.TemplateData{Tenant: steps.TenantData{Name: tenant, Slug: tenant}, Vars: map[string]string{"x": tenant}}
+		var rendered []byte
 		switch v := in.(type) {
 		case *steps.CreateSpaceInput:
-			err = render(*v, data)
+			rendered, err = render(*v, data)
 		case *steps.SeedTemplatesInput:
-			err = render(*v, data)
+			rendered, err = render(*v, data)
 		case *steps.RegisterTenantInput:
-			err = render(*v, data)
+			rendered, err = render(*v, data)
 		case *steps.CreateFacadeProjectInput:
-			err = render(*v, data)
+			rendered, err = render(*v, data)
 		case *fleet.CheckDriftInput:
-			err = render(*v, data)
+			rendered, err = render(*v, data)
 		}
-		if err != nil && !errors.As(err, new(*steps.InputError)) {
-			t.Fatalf("%s: render %q: %v, want an *InputError", name, doc, err)
+		if err != nil {
+			if !errors.As(err, new(*steps.InputError)) {
+				t.Fatalf("%s: render %q: %v, want an *InputError", name, doc, err)
+			}
+			return
+		}
+		// What rendering accepts still obeys the schema: an input that
+		// renders to, say, an empty or over-long name fails here as bad
+		// input, not at the server.
+		if rendered != nil {
+			if err := schemas.Decode(name, rendered, mk()); err != nil {
+				t.Fatalf("%s: %q with tenant %q renders to %s, which the schema rejects: %v", name, doc, tenant, rendered, err)
+			}
 		}
 	})
 }
