@@ -10,7 +10,8 @@ import (
 
 // FuzzRender: a templated name renders or fails with an *InputError naming
 // its field; it never panics, and its work is bounded (see steps.Render).
-// Text without "{{" is returned as it is.
+// Text without "{{" is returned as it is. testdata/fuzz/FuzzRender holds
+// templates that allocated gigabytes before Render had a budget.
 func FuzzRender(f *testing.F) {
 	for _, s := range []string{
 		"Contoso", "{{ .Tenant.Name }}", "{{ .Tenant.Slug | upper }}-{{ .Vars.region }}",
@@ -18,11 +19,6 @@ func FuzzRender(f *testing.F) {
 		`{{ .Tenant.Name | trunc 50 | trimSuffix "-" }}`, `{{ if eq .Vars.region "eu" }}EU{{ else }}US{{ end }}`,
 		`{{ repeat 3 "ab" }}`, `{{ range until 3 }}x{{ end }}`, `{{ join "," (seq 1 3 | splitList " ") }}`,
 		`{{ indent 2 .Tenant.Name }}`, `{{ now }}`, `{{ .Nope }}`, `{{ template "x" }}`, `{{`,
-		// Work bounded by maxRender: each of these used to allocate
-		// gigabytes (or panic, for a negative count).
-		`{{ until 1000000000 }}`, `{{ untilStep 0 9223372036854775807 1 }}`, `{{ seq -9223372036854775807 }}`,
-		`{{ repeat 1000000000 "ab" }}`, `{{ repeat -1 "x" }}`, `{{ indent 1000000000 "x" }}`,
-		`{{ range until 2000 }}{{ repeat 1000 "x" }}{{ end }}`,
 	} {
 		f.Add(s, "Contoso Ltd", "eu")
 	}

@@ -8,13 +8,13 @@ import (
 // FuzzSubstitute: substituting a runbook parameter over any variable never
 // panics and does bounded work: a variable that refers to itself is an
 // error, and so is a result longer than maxSubstituted. Text without "#{"
-// is returned as it is.
+// is returned as it is. testdata/fuzz/FuzzSubstitute/self-reference-fan ran
+// 8^9 substitutions before.
 func FuzzSubstitute(f *testing.F) {
 	for _, s := range []string{
 		"plain", "#{Octopus.Space.Name}", "#{Octofleet.InstanceUrl}/api", "#{Octopus.Action[Create space].Output.SpaceId}",
 		"#{Unknown}", "#{", "#{}", "#{Fan}", "#{Chain}",
 	} {
-		f.Add(s, "Fan", "#{Fan}#{Fan}#{Fan}#{Fan}#{Fan}#{Fan}#{Fan}#{Fan}")
 		f.Add(s, "Chain", "#{Octopus.Space.Name}#{Octopus.Space.Name}")
 	}
 	f.Fuzz(func(t *testing.T, s, name, value string) {
