@@ -132,6 +132,8 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
+	t.Run("ui", func(t *testing.T) { testDemoUI(t, res) })
+
 	// The drift check covers the seeded templates, on the regional instance too.
 	ctx := t.Context()
 	hub, err := octopus.Dial(ctx, octopus.Options{URL: res.Hub.URL(), APIKey: HubAPIKey})

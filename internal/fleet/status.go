@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/octofleet/octofleet/internal/octopus"
 	"github.com/octofleet/octofleet/runbooks"
 )
 
@@ -46,57 +47,72 @@ type Status struct {
 	Errors   map[string]string `json:"errors,omitempty"`
 }
 
-// Status reads each tenant's last runbook runs from the hub (the project's
-// runbook runs and runbooks, then their tasks a hundred at a time: a handful
-// of reads for the whole fleet) and each instance's server version (one read
-// per instance). The drift state comes with the fleet (Target.Drift, the
-// tenant's variables); the last Check Drift run says whether it is current.
+// LastRuns reads each tenant's last run of each runbook of the fleet's
+// project on the hub: the project's runbooks and runbook runs, then the
+// runs' tasks a hundred at a time — a handful of reads for the whole fleet.
+// The result maps tenant Id -> runbook name -> run (none when the fleet has
+// no hub project, as a fleet file's has not).
+func LastRuns(ctx context.Context, hub *octopus.Client, f *Fleet) (map[string]map[string]LastRun, error) {
+	runs := map[string]map[string]LastRun{}
+	if f.Hub.ProjectID == "" {
+		return runs, nil
+	}
+	rbs, err := hub.Runbooks(ctx, f.Hub.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	rbName := map[string]string{}
+	for _, rb := range rbs {
+		rbName[rb.ID] = rb.Name
+	}
+	all, err := hub.ProjectRunbookRuns(ctx, f.Hub.SpaceID, f.Hub.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Created.After(all[j].Created) })
+	var taskIDs []string
+	for _, r := range all {
+		if runs[r.TenantID] == nil {
+			runs[r.TenantID] = map[string]LastRun{}
+		}
+		name := rbName[r.RunbookID]
+		if _, seen := runs[r.TenantID][name]; seen {
+			continue
+		}
+		runs[r.TenantID][name] = LastRun{When: r.Created, TaskID: r.TaskID}
+		taskIDs = append(taskIDs, r.TaskID)
+	}
+	tasks, err := hub.Tasks(ctx, taskIDs)
+	if err != nil {
+		return nil, err
+	}
+	state := map[string]string{}
+	for _, t := range tasks {
+		state[t.ID] = t.State
+	}
+	for _, byName := range runs {
+		for n, r := range byName {
+			r.State = state[r.TaskID]
+			byName[n] = r
+		}
+	}
+	return runs, nil
+}
+
+// Status reads each tenant's last runbook runs from the hub (LastRuns) and
+// each instance's server version (one read per instance). The drift state
+// comes with the fleet (Target.Drift, the tenant's variables); the last
+// Check Drift run says whether it is current.
 func (e *Engine) Status(ctx context.Context, f *Fleet, targets []Target) (Status, error) {
 	st := Status{Versions: map[string]string{}, Errors: map[string]string{}}
-	runs := map[string]map[string]LastRun{} // tenant Id -> runbook name -> run
+	runs := map[string]map[string]LastRun{}
 	if f.Hub.ProjectID != "" {
 		hub, err := e.pool.Client(f.Hub.URL)
 		if err != nil {
 			return st, err
 		}
-		rbs, err := hub.Runbooks(ctx, f.Hub.SpaceID)
-		if err != nil {
+		if runs, err = LastRuns(ctx, hub, f); err != nil {
 			return st, err
-		}
-		rbName := map[string]string{}
-		for _, rb := range rbs {
-			rbName[rb.ID] = rb.Name
-		}
-		all, err := hub.ProjectRunbookRuns(ctx, f.Hub.SpaceID, f.Hub.ProjectID)
-		if err != nil {
-			return st, err
-		}
-		sort.Slice(all, func(i, j int) bool { return all[i].Created.After(all[j].Created) })
-		var taskIDs []string
-		for _, r := range all {
-			if runs[r.TenantID] == nil {
-				runs[r.TenantID] = map[string]LastRun{}
-			}
-			name := rbName[r.RunbookID]
-			if _, seen := runs[r.TenantID][name]; seen {
-				continue
-			}
-			runs[r.TenantID][name] = LastRun{When: r.Created, TaskID: r.TaskID}
-			taskIDs = append(taskIDs, r.TaskID)
-		}
-		tasks, err := hub.Tasks(ctx, taskIDs)
-		if err != nil {
-			return st, err
-		}
-		state := map[string]string{}
-		for _, t := range tasks {
-			state[t.ID] = t.State
-		}
-		for _, byName := range runs {
-			for n, r := range byName {
-				r.State = state[r.TaskID]
-				byName[n] = r
-			}
 		}
 	}
 	var instances []string

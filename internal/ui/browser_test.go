@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/octofleet/octofleet/steps"
 )
 
 // Browser tests: headless Chromium (Debian's chromium package; .ci/run
@@ -55,7 +57,28 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// screenshot saves the whole page as a PNG (FullScreenshot is PNG only at
+// quality 100, JPEG below).
 func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	saveScreenshot(t, name, png)
+}
+
+// viewportScreenshot saves what the window shows (1280×900) as a PNG.
+func viewportScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	saveScreenshot(t, name, png)
+}
+
+func saveScreenshot(t *testing.T, name string, png []byte) {
 	t.Helper()
 	dir := os.Getenv("OCTOFLEET_UI_SCREENSHOTS")
 	if dir == "" {
@@ -63,10 +86,6 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
-	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
 	}
 	p := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(p, png, 0o644); err != nil {
@@ -263,5 +282,40 @@ func navigate(t *testing.T, ctx context.Context, url string) {
 	}
 	if err != nil {
 		t.Fatalf("navigate to %s: %v", url, err)
+	}
+}
+
+// TestBrowserFleetOverview: the fleet overview over fleettest's fleet in
+// a browser: both instances, the four tenants with their patterns, and
+// each tenant's last runs, whose links open the run's task. Its
+// screenshot (fleet-overview.png) is the README's docs/ui-overview.png.
+func TestBrowserFleetOverview(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t)
+	f, u, ran := fleetUI(t)
+	signInBrowser(t, ctx, u.http.URL, "alice", password)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#tenants"))); err != nil {
+		t.Fatal(err)
+	}
+	instances := text(t, ctx, "#instances")
+	for _, want := range []string{"hub", "regional", f.Hub.ServerVersion(), f.Regional.ServerVersion()} {
+		if !strings.Contains(instances, want) {
+			t.Errorf("instances table lacks %q: %s", want, instances)
+		}
+	}
+	tenants := text(t, ctx, "#tenants")
+	for _, want := range []string{"Business Unit A", "Business Unit B", "EU Region", "Contoso", "managed space", "managed instance", "facade",
+		"Create Space: Success", "Create Space: Failed"} {
+		if !strings.Contains(tenants, want) {
+			t.Errorf("tenants table lacks %q: %s", want, tenants)
+		}
+	}
+	viewportScreenshot(t, ctx, "fleet-overview")
+	failed := ran["Business Unit B"].TaskID
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[href="/tasks/hub/`+failed+`"]`)), chromedp.WaitVisible(chromedp.CSS("#log"))); err != nil {
+		t.Fatalf("the failed run's task page: %v", err)
+	}
+	if got := text(t, ctx, "#task-state"); got != steps.TaskFailed {
+		t.Errorf("the failed run's task page says its state is %q", got)
 	}
 }

@@ -50,6 +50,18 @@ type TenantView struct {
 	// tenant's space lives on, or its URL when the UI does not front it.
 	Instance, Space string
 	Tags            []string
+	// Runs are the tenant's last run of each runbook of the management
+	// space's octofleet project, by runbook name.
+	Runs []RunView
+
+	lowerName string // what the overview's filter matches
+}
+
+// RunView is a tenant's last run of a runbook; its task is on Instance
+// (the management instance).
+type RunView struct {
+	Runbook, State, Instance, TaskID string
+	When                             time.Time
 }
 
 type lazyEntry struct {
@@ -178,9 +190,9 @@ func (c *cache) refreshInstance(ctx context.Context, name string) {
 }
 
 // refreshTenants reads the fleet the way `octofleet fleet` does
-// (fleet.LoadHub: a handful of list reads however many tenants): each
-// tenant's pattern, where its space lives and what its last Check Drift
-// recorded.
+// (fleet.LoadHub and fleet.LastRuns: a handful of list reads however many
+// tenants): each tenant's pattern, where its space lives, what its last
+// Check Drift recorded and its last runbook runs.
 func (c *cache) refreshTenants(ctx context.Context) {
 	m := c.srv.cfg.ManagementSpace
 	if m == nil {
@@ -203,16 +215,25 @@ func (c *cache) refreshTenants(ctx context.Context) {
 		c.srv.log.Warn("refresh fleet tenants", slog.String("error", err.Error()))
 		return
 	}
+	runs, err := fleet.LastRuns(ctx, hub, f)
+	if err != nil {
+		// The tenants are still worth showing; their runs come next time.
+		c.srv.log.Warn("refresh fleet last runs", slog.String("error", err.Error()))
+	}
 	out := make([]TenantView, 0, len(f.Targets))
 	for _, t := range f.Targets {
 		tv := TenantView{ID: t.TenantID, Name: t.Tenant, Tags: t.Tags, Pattern: string(t.Pattern), Drift: t.DriftSummary(),
-			Instance: c.srv.instanceName(t.Instance), Space: t.Space}
+			Instance: c.srv.instanceName(t.Instance), Space: t.Space, lowerName: strings.ToLower(t.Tenant)}
 		if tv.Pattern == "" {
 			tv.Pattern = "-"
 		}
+		for name, r := range runs[t.TenantID] {
+			tv.Runs = append(tv.Runs, RunView{Runbook: name, State: r.State, Instance: m.Instance, TaskID: r.TaskID, When: r.When})
+		}
+		sort.Slice(tv.Runs, func(i, j int) bool { return tv.Runs[i].Runbook < tv.Runs[j].Runbook })
 		out = append(out, tv)
 	}
-	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	sort.Slice(out, func(i, j int) bool { return out[i].lowerName < out[j].lowerName })
 	c.mu.Lock()
 	c.tenants, c.tenantsAt = out, c.srv.now()
 	c.mu.Unlock()

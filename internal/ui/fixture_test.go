@@ -109,7 +109,7 @@ func (fx *fixture) start(t *testing.T) *uiServer {
 
 // client is a signed-in HTTP client of the UI (no browser).
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	hc   *http.Client
 	csrf string
@@ -117,7 +117,7 @@ type client struct {
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-func (u *uiServer) signIn(t *testing.T, name, pw string) (*client, int) {
+func (u *uiServer) signIn(t testing.TB, name, pw string) (*client, int) {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {

@@ -178,11 +178,44 @@ type pager struct {
 }
 
 func paginate[T any](items []T, r *http.Request, param string) ([]T, pager) {
+	p, lo, hi := newPager(len(items), r, param)
+	return items[lo:hi], p
+}
+
+// paginateFunc is paginate over the items keep accepts, without copying
+// the list: the fleet's tenants can be tens of thousands, a page is 50.
+func paginateFunc[T any](items []T, keep func(*T) bool, r *http.Request, param string) ([]T, pager) {
+	total := 0
+	for i := range items {
+		if keep(&items[i]) {
+			total++
+		}
+	}
+	p, lo, hi := newPager(total, r, param)
+	out := make([]T, 0, hi-lo)
+	n := 0
+	for i := range items {
+		if n >= hi {
+			break
+		}
+		if keep(&items[i]) {
+			if n >= lo {
+				out = append(out, items[i])
+			}
+			n++
+		}
+	}
+	return out, p
+}
+
+// newPager is the pager of the page the request asks for (param) of total
+// items, and that page's bounds.
+func newPager(total int, r *http.Request, param string) (p pager, lo, hi int) {
 	n, _ := strconv.Atoi(r.URL.Query().Get(param))
-	pages := max(1, (len(items)+pageSize-1)/pageSize)
+	pages := max(1, (total+pageSize-1)/pageSize)
 	n = min(max(n, 1), pages)
-	lo, hi := (n-1)*pageSize, min(n*pageSize, len(items))
-	p := pager{Page: n, Pages: pages, Total: len(items)}
+	lo, hi = (n-1)*pageSize, min(n*pageSize, total)
+	p = pager{Page: n, Pages: pages, Total: total}
 	link := func(k int) string {
 		q := r.URL.Query()
 		q.Set(param, strconv.Itoa(k))
@@ -194,7 +227,7 @@ func paginate[T any](items []T, r *http.Request, param string) ([]T, pager) {
 	if n < pages {
 		p.Next = link(n + 1)
 	}
-	return items[lo:hi], p
+	return p, lo, hi
 }
 
 type spaceRow struct {
@@ -214,22 +247,20 @@ func (s *Server) overview(rc *reqCtx) {
 		spaces = slices.DeleteFunc(spaces, func(x spaceRow) bool { return !strings.Contains(strings.ToLower(x.Name), q) })
 	}
 	var tenants []TenantView
-	q := strings.ToLower(r.URL.Query().Get("q"))
 	if m := s.cfg.ManagementSpace; m != nil && u.SeesSpace(m.Instance, m.Space) {
-		for _, t := range s.cache.fleetTenants() {
-			if u.SeesTenant(t.Name) && (q == "" || strings.Contains(strings.ToLower(t.Name), q) || strings.Contains(t.Pattern, q)) {
-				tenants = append(tenants, t)
-			}
-		}
+		tenants = s.cache.fleetTenants()
 	}
+	q := strings.ToLower(r.URL.Query().Get("q"))
 	spacePage, spacePager := paginate(spaces, r, "spage")
-	tenantPage, tenantPager := paginate(tenants, r, "page")
+	tenantPage, tenantPager := paginateFunc(tenants, func(t *TenantView) bool {
+		return u.SeesTenant(t.Name) && (q == "" || strings.Contains(t.lowerName, q) || strings.Contains(t.Pattern, q))
+	}, r, "page")
 	rows := s.taskRows(r.Context(), u, taskQuery{})
-	last := rows[:min(10, len(rows))]
+	recent := rows[:min(10, len(rows))]
 	s.render(rc.w, http.StatusOK, "overview", rc.page("Fleet", map[string]any{
 		"Instances": insts, "Spaces": spacePage, "SpacePager": spacePager, "SpaceQuery": r.URL.Query().Get("spaces"),
 		"Tenants": tenantPage, "TenantPager": tenantPager, "Query": r.URL.Query().Get("q"),
-		"LastRuns": last, "PerDay": deploymentsPerDay(rows, s.now(), 14),
+		"Recent": recent, "PerDay": deploymentsPerDay(rows, s.now(), 14),
 	}))
 }
 
