@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"text/template"
+	"text/template/parse"
 
 	"github.com/Masterminds/sprig/v3"
 )
@@ -18,7 +19,9 @@ import (
 // randAlphaNum would make every plan differ, so the step would never
 // converge; using one is a parse error. A key that data lacks is an error
 // (missingkey=error), not an empty string. Text without "{{" is returned as
-// is. One rendering's work is bounded (maxRender).
+// is. One rendering's work is bounded: {{template}} and a range inside a
+// range are parse errors (checkShape), and what it writes and what sprig's
+// generating functions produce share maxRender.
 func Render(field, text string, data TemplateData) (string, error) {
 	if !strings.Contains(text, "{{") {
 		return text, nil
@@ -28,11 +31,51 @@ func Render(field, text string, data TemplateData) (string, error) {
 	if err != nil {
 		return "", &InputError{Field: field, Err: fmt.Errorf("parse template: %w", err)}
 	}
+	if err := checkShape(t.Root, false); err != nil {
+		return "", &InputError{Field: field, Err: fmt.Errorf("parse template: %w", err)}
+	}
 	var out strings.Builder
 	if err := t.Execute(&limitWriter{w: &out, left: maxRender}, templateView(data)); err != nil {
 		return "", &InputError{Field: field, Err: fmt.Errorf("render template: %w", err)}
 	}
 	return out.String(), nil
+}
+
+// checkShape refuses the two shapes that let a short template run without
+// bound: {{template}} (a template calling itself, twice a level, doubles
+// its work per level) and a range inside a range (over until's lists, 10^12
+// steps). A name needs neither.
+func checkShape(n parse.Node, inRange bool) error {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, c := range n.Nodes {
+			if err := checkShape(c, inRange); err != nil {
+				return err
+			}
+		}
+	case *parse.IfNode:
+		return checkBranches(&n.BranchNode, inRange)
+	case *parse.WithNode:
+		return checkBranches(&n.BranchNode, inRange)
+	case *parse.RangeNode:
+		if inRange {
+			return errors.New("a range inside a range is not allowed")
+		}
+		return checkBranches(&n.BranchNode, true)
+	case *parse.TemplateNode:
+		return fmt.Errorf("{{template %q}} is not allowed", n.Name)
+	}
+	return nil
+}
+
+func checkBranches(b *parse.BranchNode, inRange bool) error {
+	if err := checkShape(b.List, inRange); err != nil {
+		return err
+	}
+	return checkShape(b.ElseList, inRange)
 }
 
 // maxRender bounds one Render: the characters it writes, and the elements

@@ -11,7 +11,8 @@ import (
 // FuzzRender: a templated name renders or fails with an *InputError naming
 // its field; it never panics, and its work is bounded (see steps.Render).
 // Text without "{{" is returned as it is. testdata/fuzz/FuzzRender holds
-// templates that allocated gigabytes before Render had a budget.
+// templates that allocated gigabytes, or ran for hours, before Render had
+// bounds.
 func FuzzRender(f *testing.F) {
 	for _, s := range []string{
 		"Contoso", "{{ .Tenant.Name }}", "{{ .Tenant.Slug | upper }}-{{ .Vars.region }}",

@@ -118,3 +118,24 @@ func TestRenderBounded(t *testing.T) {
 		t.Errorf("small counts: %q, %v", got, err)
 	}
 }
+
+// TestRenderShape: the shapes that would let a template run without bound
+// are refused at parse time.
+func TestRenderShape(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		`{{ define "t" }}{{ if lt (len .) 40 }}{{ template "t" (append . 1) }}{{ template "t" (append . 1) }}{{ end }}{{ end }}{{ template "t" list }}`: `{{template "t"}} is not allowed`,
+		`{{ block "b" . }}x{{ end }}`: `{{template "b"}} is not allowed`,
+		`{{ template "name" }}`:       `{{template "name"}} is not allowed`,
+		`{{ $l := until 1000 }}{{ range $l }}{{ if true }}{{ range $l }}{{ end }}{{ end }}{{ end }}`: "a range inside a range is not allowed",
+		`{{ range until 3 }}{{ else }}{{ range until 3 }}{{ end }}{{ end }}`:                         "a range inside a range is not allowed",
+	} {
+		_, err := Render("name", text, TemplateData{})
+		if err == nil || err.Error() != "name: parse template: "+want {
+			t.Errorf("Render(%q) = %v, want %q", text, err, want)
+		}
+	}
+	if got, err := Render("name", `{{ range until 2 }}{{ . }}{{ end }}-{{ range until 2 }}{{ with . }}{{ . }}{{ end }}{{ end }}`, TemplateData{}); err != nil || got != "01-1" {
+		t.Errorf("ranges one after the other: %q, %v", got, err)
+	}
+}
