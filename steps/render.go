@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -19,9 +20,9 @@ import (
 // randAlphaNum would make every plan differ, so the step would never
 // converge; using one is a parse error. A key that data lacks is an error
 // (missingkey=error), not an empty string. Text without "{{" is returned as
-// is. One rendering's work is bounded: {{template}} and a range inside a
-// range are parse errors (checkShape), and what it writes and what sprig's
-// generating functions produce share maxRender.
+// is. One rendering's work is bounded: {{template}} is a parse error, and
+// what it writes, what its ranges iterate and what sprig's generating
+// functions produce share maxRender (see bound).
 func Render(field, text string, data TemplateData) (string, error) {
 	if !strings.Contains(text, "{{") {
 		return text, nil
@@ -31,7 +32,7 @@ func Render(field, text string, data TemplateData) (string, error) {
 	if err != nil {
 		return "", &InputError{Field: field, Err: fmt.Errorf("parse template: %w", err)}
 	}
-	if err := checkShape(t.Root, false); err != nil {
+	if err := b.bound(t.Tree, t.Root); err != nil {
 		return "", &InputError{Field: field, Err: fmt.Errorf("parse template: %w", err)}
 	}
 	var out strings.Builder
@@ -41,47 +42,72 @@ func Render(field, text string, data TemplateData) (string, error) {
 	return out.String(), nil
 }
 
-// checkShape refuses the two shapes that let a short template run without
-// bound: {{template}} (a template calling itself, twice a level, doubles
-// its work per level) and a range inside a range (over until's lists, 10^12
-// steps). A name needs neither.
-func checkShape(n parse.Node, inRange bool) error {
+// bound makes the parsed template's work bounded: {{template}} is refused
+// (a template calling itself twice a level doubles its work per level), and
+// every range's pipeline is passed through the budget's "_range", so that
+// what all ranges iterate over, nested or not, shares maxRender: a range over
+// the integer 9000000000000000000, which Go 1.24 templates allow, would
+// otherwise never end.
+func (b *budget) bound(t *parse.Tree, n parse.Node) error {
 	switch n := n.(type) {
 	case *parse.ListNode:
 		if n == nil {
 			return nil
 		}
 		for _, c := range n.Nodes {
-			if err := checkShape(c, inRange); err != nil {
+			if err := b.bound(t, c); err != nil {
 				return err
 			}
 		}
 	case *parse.IfNode:
-		return checkBranches(&n.BranchNode, inRange)
+		return b.boundBranches(t, &n.BranchNode)
 	case *parse.WithNode:
-		return checkBranches(&n.BranchNode, inRange)
+		return b.boundBranches(t, &n.BranchNode)
 	case *parse.RangeNode:
-		if inRange {
-			return errors.New("a range inside a range is not allowed")
-		}
-		return checkBranches(&n.BranchNode, true)
+		n.Pipe.Cmds = append(n.Pipe.Cmds, &parse.CommandNode{NodeType: parse.NodeCommand, Pos: n.Pipe.Pos,
+			Args: []parse.Node{parse.NewIdentifier("_range").SetTree(t).SetPos(n.Pipe.Pos)}})
+		return b.boundBranches(t, &n.BranchNode)
 	case *parse.TemplateNode:
 		return fmt.Errorf("{{template %q}} is not allowed", n.Name)
 	}
 	return nil
 }
 
-func checkBranches(b *parse.BranchNode, inRange bool) error {
-	if err := checkShape(b.List, inRange); err != nil {
+func (b *budget) boundBranches(t *parse.Tree, br *parse.BranchNode) error {
+	if err := b.bound(t, br.List); err != nil {
 		return err
 	}
-	return checkShape(b.ElseList, inRange)
+	return b.bound(t, br.ElseList)
 }
 
-// maxRender bounds one Render: the characters it writes, and the elements
-// and characters sprig's repeat, until, untilStep, seq, indent and nindent
-// produce in all. Without it `{{ until 1000000000 }}` in a name allocates
-// 8 GB before anything is written.
+// rangeOver spends what a range over v will iterate.
+func (b *budget) rangeOver(v any) (any, error) {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		rv = rv.Elem()
+	}
+	var n float64
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n = math.Max(float64(rv.Int()), 0)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		n = float64(rv.Uint())
+	case reflect.Array, reflect.Slice, reflect.Map:
+		n = float64(rv.Len())
+	case reflect.Chan, reflect.Func:
+		return nil, errors.New("range over a channel or a function is not allowed")
+	}
+	if err := b.spend("range", n); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// maxRender bounds one Render: the characters it writes, and the
+// iterations of its ranges and the elements and characters sprig's repeat,
+// until, untilStep, seq, indent and nindent produce, in all. Without it
+// `{{ until 1000000000 }}` in a name allocates 8 GB before anything is
+// written.
 const maxRender = 1 << 20
 
 var errTooLong = fmt.Errorf("the template renders more than %d characters", maxRender)
@@ -130,6 +156,7 @@ func (b *budget) funcs() template.FuncMap {
 		return float64(max(spaces, 0))*float64(strings.Count(v, "\n")+1) + float64(len(v))
 	}
 	return template.FuncMap{
+		"_range": b.rangeOver,
 		"repeat": func(count int, s string) (string, error) {
 			if count < 0 {
 				return "", errors.New("repeat: negative count")
