@@ -28,7 +28,7 @@ func Render(field, text string, data TemplateData) (string, error) {
 		return text, nil
 	}
 	b := &budget{left: maxRender}
-	t, err := template.New(field).Funcs(sprig.HermeticTxtFuncMap()).Funcs(b.funcs()).Option("missingkey=error").Parse(text)
+	t, err := template.New(field).Funcs(hermetic).Funcs(b.funcs()).Option("missingkey=error").Parse(text)
 	if err != nil {
 		return "", &InputError{Field: field, Err: fmt.Errorf("parse template: %w", err)}
 	}
@@ -103,6 +103,10 @@ func (b *budget) rangeOver(v any) (any, error) {
 	return v, nil
 }
 
+// hermetic is sprig's hermetic function map, made once: Funcs copies it
+// into each template, so it is only read.
+var hermetic = sprig.HermeticTxtFuncMap()
+
 // maxRender bounds one Render: the characters it writes, and the
 // iterations of its ranges and the elements and characters sprig's repeat,
 // until, untilStep, seq, indent and nindent produce, in all. Without it
@@ -140,7 +144,7 @@ func (b *budget) spend(fn string, n float64) error {
 // funcs wraps sprig's repeat, until, untilStep, seq, indent and nindent
 // with a check of what they would produce against the budget.
 func (b *budget) funcs() template.FuncMap {
-	sp := sprig.HermeticTxtFuncMap()
+	sp := hermetic
 	until := sp["until"].(func(int) []int)
 	untilStep := sp["untilStep"].(func(int, int, int) []int)
 	seq := sp["seq"].(func(...int) string)
