@@ -115,6 +115,9 @@ func rendering(dir, syntax string, doc Project) (steps.InstallRendering, error) 
 		}
 		r.Runbooks = append(r.Runbooks, irb)
 	}
+	if t, ok := byName[TemplateName("promote")]; ok {
+		r.Promotion = steps.Process{Steps: []steps.ProcessStep{processStep(promotionStep(), t)}}
+	}
 	return r, nil
 }
 

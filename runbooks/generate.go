@@ -115,6 +115,11 @@ const (
 	// ParamSourceAPIKey is seed-templates' upstream API key, a secret
 	// passed as OCTOFLEET_SOURCE_API_KEY.
 	ParamSourceAPIKey = "Octofleet.SourceApiKey"
+	// ParamFromServer and ParamFromAPIKey are promote's and diff's source
+	// instance; ParamPromoteSecrets promote's --secrets document.
+	ParamFromServer     = "Octofleet.FromServer"
+	ParamFromAPIKey     = "Octofleet.FromApiKey"
+	ParamPromoteSecrets = "Octofleet.PromoteSecrets"
 )
 
 // extra is a step-specific parameter: a flag of the subcommand, or a secret
@@ -136,6 +141,15 @@ var extras = map[string][]extra{
 	},
 	"check-drift": {
 		{Parameter: Parameter{Name: "Octofleet.TargetApiKey", Label: "Tenant instance API key", HelpText: "API key for the tenant's instance when it is not this one (passed as OCTOFLEET_TARGET_API_KEY, never on the command line)."}, env: "OCTOFLEET_TARGET_API_KEY"},
+	},
+	"promote": {
+		{Parameter: Parameter{Name: ParamFromServer, Label: "Source server URL", HelpText: "URL of the instance the configuration is promoted from (`--from-server`); the step's server is the target."}, flag: "--from-server"},
+		{Parameter: Parameter{Name: ParamFromAPIKey, Label: "Source API key", HelpText: "API key for the source instance (passed as OCTOFLEET_FROM_API_KEY, never on the command line)."}, env: "OCTOFLEET_FROM_API_KEY"},
+		{Parameter: Parameter{Name: ParamPromoteSecrets, Label: "Secrets", HelpText: "The sensitive values the target lacks, as a `--secrets` document (YAML or JSON, schemas/promote-secrets.schema.json; passed as OCTOFLEET_PROMOTE_SECRETS, never on the command line or in a file)."}, env: "OCTOFLEET_PROMOTE_SECRETS"},
+	},
+	"diff": {
+		{Parameter: Parameter{Name: ParamFromServer, Label: "Source server URL", HelpText: "URL of the instance compared with the step's server (`--from-server`)."}, flag: "--from-server"},
+		{Parameter: Parameter{Name: ParamFromAPIKey, Label: "Source API key", HelpText: "API key for the source instance (passed as OCTOFLEET_FROM_API_KEY, never on the command line)."}, env: "OCTOFLEET_FROM_API_KEY"},
 	},
 	"clone-instance-settings": {
 		{Parameter: Parameter{Name: "Octofleet.TargetServer", Label: "Target server URL", HelpText: "URL of the instance whose settings are changed."}, flag: "--target-server"},

@@ -1,6 +1,10 @@
 package runbooks
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/octofleet/octofleet/steps"
+)
 
 // ProjectFile is the project document's path in the export.
 const ProjectFile = "octofleet-project.json"
@@ -202,4 +206,18 @@ func project(stepNames []string) Project {
 				})}))
 	}
 	return p
+}
+
+// promotionStep is the step of the promotion project's deployment process
+// (octofleet install --promotion): promote from the source instance to the
+// instance of the environment deployed to, through the project's variables
+// (the target's URL and key scoped to each environment).
+func promotionStep() RunbookStep {
+	return RunbookStep{Name: steps.PromotionStep, StepTemplate: TemplateName("promote"), Parameters: map[string]string{
+		ParamServer:     "#{" + steps.VarPromotionTargetURL + "}",
+		ParamAPIKey:     "#{" + steps.VarPromotionTargetAPIKey + "}",
+		ParamFromServer: "#{" + steps.VarPromotionSourceURL + "}",
+		ParamFromAPIKey: "#{" + steps.VarPromotionSourceAPIKey + "}",
+		ParamInput:      "#{" + steps.VarPromotionInput + "}",
+	}}
 }

@@ -29,10 +29,14 @@ var stepInputs = map[string]func() any{
 	"trigger":                   func() any { return new(steps.TriggerInput) },
 }
 
+// inCmd are the steps whose input types live in cmd/octofleet (package
+// main, which this test cannot import); FuzzDecode covers their schemas.
+var inCmd = map[string]bool{"promote": true, "diff": true}
+
 func TestStepInputsCoverEverySchema(t *testing.T) {
 	t.Parallel()
 	for _, name := range schemas.Names() {
-		if stepInputs[name] == nil {
+		if stepInputs[name] == nil && !inCmd[name] {
 			t.Errorf("FuzzStepInput has no Go type for the %s schema", name)
 		}
 	}

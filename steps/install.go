@@ -46,6 +46,8 @@ type InstallInput struct {
 	// bundle's DriftRunbook for every tenant ("": the trigger is left
 	// alone, whether it exists or not).
 	DriftSchedule string
+	// Promotion, when set, is the promotion project install also keeps.
+	Promotion *PromotionInput
 }
 
 // InstallBundle is what install puts into the space. Package runbooks builds
@@ -84,6 +86,9 @@ type InstallRendering struct {
 	// space-independent form (template, feed and worker pool names,
 	// template version "latest").
 	Runbooks []InstallRunbook
+	// Promotion is the promotion project's deployment process in
+	// space-independent form (InstallInput.Promotion).
+	Promotion Process
 }
 
 // InstallRunbook is one runbook of the project and its process.
@@ -128,6 +133,7 @@ func (s *Install) space() *CreateSpace {
 	for _, e := range s.In.Environments {
 		in.Environments = append(in.Environments, EnvironmentInput{Name: e})
 	}
+	s.promotionSpace(&in)
 	return &CreateSpace{In: in}
 }
 
@@ -156,6 +162,11 @@ func (s *Install) Plan(ctx context.Context, oct Octopus) (Plan, error) {
 	}
 	plan = plan.With(sp.Changes...)
 	if _, err := spaceIDByName(ctx, oct, s.In.Space); errors.Is(err, ErrNotFound) {
+		if s.In.Promotion != nil {
+			if err := s.checkPromotionKeys(nil, nil); err != nil {
+				return Plan{}, err // before the first write
+			}
+		}
 		plan = plan.With(s.createAll()...)
 		plan.Outputs = Outputs{"ScriptSyntax": s.placed.syntax}
 		return plan, nil
@@ -191,6 +202,9 @@ func (s *Install) createAll() []Change {
 	}
 	if s.In.DriftSchedule != "" {
 		out = append(out, Change{Action: Create, Kind: KindRunbookTrigger, Name: DriftTriggerName})
+	}
+	if s.In.Promotion != nil {
+		out = append(out, s.createPromotion()...)
 	}
 	return out
 }
@@ -238,6 +252,14 @@ func (s *Install) planRest(ctx context.Context, oct Octopus) (Plan, error) {
 		if c.Kind == KindRunbookSnapshot && c.Action == NoOp && republish {
 			plan.Changes[i].Action = Create // a new snapshot freezes what this run changes
 		}
+	}
+	if s.In.Promotion != nil {
+		// After the republish decision: no runbook refers to the promotion project.
+		cs, err := s.planPromotion(ctx, oct, spaceID, pp.refs)
+		if err != nil {
+			return Plan{}, err
+		}
+		plan = plan.With(cs...)
 	}
 	plan.Outputs = Outputs{"SpaceId": spaceID}
 	if pp.have.ID != "" {
@@ -528,6 +550,11 @@ func (s *Install) Apply(ctx context.Context, oct Octopus, p Plan) (Outputs, erro
 	}
 	if s.In.DriftSchedule != "" {
 		if err := s.applyTrigger(ctx, oct, spaceID, projectID); err != nil {
+			return nil, err
+		}
+	}
+	if s.In.Promotion != nil {
+		if err := s.applyPromotion(ctx, oct, spaceID); err != nil {
 			return nil, err
 		}
 	}

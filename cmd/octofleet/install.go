@@ -29,6 +29,7 @@ type installCmd struct {
 	DriftSchedule  string   `help:"Cron schedule of a trigger that runs the Check Drift runbook for every Octofleet-tagged tenant, in UTC: five fields (\"0 3 * * *\") or Octopus's six, seconds first. Without it an existing trigger is left alone." placeholder:"CRON"`
 	DryRun         bool     `help:"Print the plan; write nothing."`
 	ExitCode       bool     `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
+	promotionFlags
 
 	pkg *steps.PackageFile // read or built by Validate
 }
@@ -47,6 +48,9 @@ func (c *installCmd) Validate() error {
 		if _, err := steps.NormalizeCron(c.DriftSchedule); err != nil {
 			return &steps.InputError{Field: "--drift-schedule", Err: err}
 		}
+	}
+	if err := c.promotionFlags.validate(); err != nil {
+		return err
 	}
 	if c.ContainerFeed != "" && c.ContainerImage == "" {
 		return &steps.InputError{Field: "--container-feed", Err: errors.New("a container feed needs --container-image")}
@@ -80,6 +84,17 @@ with an Octofleet tag, in the first --environment. Check Drift plans the
 tenant's steps, records Octofleet.Drifted, DriftChanges, DriftChecked and
 DriftTask on the tenant (fleet status shows them) and fails when it drifted.
 
+--promotion also keeps the project "octofleet promotion": a promotion of
+the configuration is an Octopus deployment. Its lifecycle goes Development,
+Test, Production (environments created when missing); its process runs the
+octofleet - Promote step from --promotion-source (default: this instance;
+its key OCTOFLEET_PROMOTION_SOURCE_API_KEY, default the hub API key) to the
+instance of the environment deployed to, whose
+URL (--promotion-target ENV=URL) and API key (--promotion-keys FILE, or
+OCTOFLEET_PROMOTION_API_KEY_<ENV>) are variables scoped to it, the key
+sensitive. --promotion-space limits it to those spaces (default: every
+space).
+
 Where the runbooks run: --worker-pool puts every step on that pool (the
 default: the space's default pool), --container-image in an execution
 container. The step templates' scripts are Bash or PowerShell
@@ -111,7 +126,7 @@ func (c *installCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog
 	step := &steps.Install{In: steps.InstallInput{
 		Space: g.Space, Environments: c.Environments, HubAPIKey: key, RotateSecrets: c.RotateSecrets,
 		ScriptSyntax: c.ScriptSyntax, WorkerPool: c.WorkerPool, ContainerImage: c.ContainerImage, ContainerFeed: c.ContainerFeed,
-		DriftSchedule: c.DriftSchedule,
+		DriftSchedule: c.DriftSchedule, Promotion: c.promotion,
 	}, Bundle: bundle}
 	return runStep(ctx, w, g, oct, step, c.DryRun, c.ExitCode)
 }

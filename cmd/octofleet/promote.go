@@ -23,18 +23,27 @@ import (
 	"github.com/octofleet/octofleet/steps"
 )
 
-// promoteSelection are the flags `promote` and `diff` share: the source
-// instance and what of it is compared. The target is the global --server.
+// promoteSelection are the flags `promote` and `diff` share besides their
+// input: the source's API key and the step flags every step template passes.
+// The target is the global --server.
 type promoteSelection struct {
-	FromServer string   `name:"from-server" env:"OCTOFLEET_FROM_URL" help:"Source Octopus URL: the instance configuration is promoted from (the target is --server)." placeholder:"URL"`
-	FromAPIKey string   `name:"from-api-key" env:"OCTOFLEET_FROM_API_KEY" help:"API key of --from-server (never printed)." placeholder:"KEY"`
-	AllSpaces  bool     `name:"all-spaces" help:"Every space of the source (instead of --space NAME, which is repeatable here)."`
-	Include    []string `help:"Write only these kinds (comma-separated or repeated; default every kind). Kinds left out are still read, so references to them resolve by name." placeholder:"KIND"`
-	Exclude    []string `sep:"none" help:"Never write this document, KIND:NAME; an owned one as KIND:OWNER/NAME (channel:Web/Hotfix); repeatable." placeholder:"KIND:NAME"`
-	Rename     []string `sep:"none" help:"A name that differs on purpose, KIND:SOURCE=TARGET (space:Dev Hub=Hub); repeatable." placeholder:"KIND:SRC=DST"`
-	Overlay    string   `help:"The target's own values, never overwritten by the source (YAML or JSON, schemas/promote-overlay.schema.json)." type:"path" placeholder:"FILE"`
+	stepFlags
+	FromAPIKey string `name:"from-api-key" env:"OCTOFLEET_FROM_API_KEY" help:"API key of --from-server (never printed)." placeholder:"KEY"`
 
 	opts promote.Options // settled by validate
+}
+
+// promoteInput is what promote and diff compare, from flags or the input
+// document (--input: schemas/promote.schema.json, diff.schema.json), which
+// is how the step templates pass it; a flag wins over the document.
+type promoteInput struct {
+	FromServer string   `json:"fromServer,omitempty" name:"from-server" env:"OCTOFLEET_FROM_URL" help:"Source Octopus URL: the instance configuration is promoted from (the target is --server)." placeholder:"URL"`
+	Spaces     []string `json:"spaces,omitempty" kong:"-"` // the document's; flags use the global --space
+	AllSpaces  bool     `json:"allSpaces,omitempty" name:"all-spaces" help:"Every space of the source (instead of --space NAME, which is repeatable here)."`
+	Include    []string `json:"include,omitempty" help:"Write only these kinds (comma-separated or repeated; default every kind). Kinds left out are still read, so references to them resolve by name." placeholder:"KIND"`
+	Exclude    []string `json:"exclude,omitempty" sep:"none" help:"Never write this document, KIND:NAME; an owned one as KIND:OWNER/NAME (channel:Web/Hotfix); repeatable." placeholder:"KIND:NAME"`
+	Rename     []string `json:"rename,omitempty" sep:"none" help:"A name that differs on purpose, KIND:SOURCE=TARGET (space:Dev Hub=Hub); repeatable." placeholder:"KIND:SRC=DST"`
+	Overlay    string   `json:"overlay,omitempty" help:"The target's own values, never overwritten by the source (YAML or JSON, schemas/promote-overlay.schema.json)." type:"path" placeholder:"FILE"`
 }
 
 // promoteKinds is the list of kinds --include, --exclude and --rename take.
@@ -47,10 +56,15 @@ func promoteHelpCarried() string {
 owned one, a channel or runbook, by its project and name); every reference is
 written as the target's ID of the document of the same name.
 
-Not carried yet: accounts, machine policies, project triggers, teams and user
-roles (clone-instance-settings carries the system teams and custom roles), tenant
-variables. A reference to one of them (an account in a variable's value) is
-copied as the source's ID.
+Accounts carry their type, fields and environment and tenant scopes (their
+secrets are sensitive values: --secrets); machine policies their settings;
+project triggers their filter and action (runbook, channel, environment and
+tenant references); space teams their scoped user roles (the user role by
+name; project, project group, environment and tenant scopes); custom user
+roles, on the instance, their permissions (built-in roles are matched by
+name, never written). A variable of an account or worker pool type holds
+the target's ID of the account or pool of the same name. Not carried yet:
+tenant variables.
 
 ` + promote.NotCarried
 }
@@ -58,20 +72,20 @@ copied as the source's ID.
 // validate checks the flags and reads the files, before any request; spaces
 // are the --space occurrences (the global flag, read from every place it was
 // given).
-func (s *promoteSelection) validate(spaces []string) error {
-	if s.FromServer == "" {
+func (s *promoteSelection) validate(in *promoteInput, spaces []string) error {
+	if in.FromServer == "" {
 		return &usageError{"the source instance is required: --from-server (or OCTOFLEET_FROM_URL)"}
 	}
 	if s.FromAPIKey == "" {
 		return &usageError{"--from-server needs --from-api-key (or OCTOFLEET_FROM_API_KEY)"}
 	}
 	switch {
-	case s.AllSpaces && len(spaces) > 0:
+	case in.AllSpaces && len(spaces) > 0:
 		return &usageError{"--space and --all-spaces exclude each other"}
-	case !s.AllSpaces && len(spaces) == 0:
+	case !in.AllSpaces && len(spaces) == 0:
 		return &usageError{"name the spaces to carry: --space NAME (repeatable) or --all-spaces"}
 	}
-	o := promote.Options{Spaces: spaces, AllSpaces: s.AllSpaces, Exclude: map[string][]string{}, Rename: map[string]map[string]string{}}
+	o := promote.Options{Spaces: spaces, AllSpaces: in.AllSpaces, Exclude: map[string][]string{}, Rename: map[string]map[string]string{}}
 	kinds := promote.KindNames()
 	known := func(flag, value, kind string) error {
 		if !slices.Contains(kinds, kind) {
@@ -79,14 +93,14 @@ func (s *promoteSelection) validate(spaces []string) error {
 		}
 		return nil
 	}
-	for _, k := range s.Include {
+	for _, k := range in.Include {
 		k = strings.TrimSpace(k)
 		if err := known("--include", k, k); err != nil {
 			return err
 		}
 		o.Include = append(o.Include, k)
 	}
-	for _, e := range s.Exclude {
+	for _, e := range in.Exclude {
 		kind, name, ok := strings.Cut(e, ":")
 		if !ok || name == "" {
 			return &steps.InputError{Field: "--exclude", Err: fmt.Errorf("%q: want KIND:NAME", e)}
@@ -96,7 +110,7 @@ func (s *promoteSelection) validate(spaces []string) error {
 		}
 		o.Exclude[kind] = append(o.Exclude[kind], name)
 	}
-	for _, r := range s.Rename {
+	for _, r := range in.Rename {
 		kind, rest, ok := strings.Cut(r, ":")
 		from, to, ok2 := strings.Cut(rest, "=")
 		if !ok || !ok2 || from == "" || to == "" {
@@ -113,9 +127,9 @@ func (s *promoteSelection) validate(spaces []string) error {
 		}
 		o.Rename[kind][from] = to
 	}
-	if s.Overlay != "" {
+	if in.Overlay != "" {
 		var err error
-		if o.Overlay, err = readOverlay(s.Overlay); err != nil {
+		if o.Overlay, err = readOverlay(in.Overlay); err != nil {
 			return err
 		}
 	}
@@ -131,14 +145,20 @@ func readPromoteFile(flag, path, schema string, v any) error {
 	if err != nil {
 		return &steps.InputError{Field: flag, Err: err}
 	}
+	return decodePromoteDoc(flag+" "+path, raw, schema, v)
+}
+
+// decodePromoteDoc is readPromoteFile for a document in hand; where names
+// it in errors (the flag and file, or the environment variable).
+func decodePromoteDoc(where string, raw []byte, schema string, v any) error {
 	doc, err := toJSON(raw)
 	if err != nil {
-		return &steps.InputError{Field: flag, Err: fmt.Errorf("%s: %w", path, err)}
+		return &steps.InputError{Field: where, Err: err}
 	}
 	if err := schemas.Decode(schema, doc, v); err != nil {
 		var ve *schemas.ValidationError
 		if errors.As(err, &ve) {
-			return &steps.InputError{Field: flag + " " + path, Err: ve}
+			return &steps.InputError{Field: where, Err: ve}
 		}
 		return err
 	}
@@ -158,21 +178,31 @@ type secretEntry struct {
 // or the value itself). Errors name the entry and the reference, never a
 // value.
 func readSecrets(path string) ([]promote.Secret, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &steps.InputError{Field: "--secrets", Err: err}
+	}
+	return parseSecrets("--secrets "+path, raw)
+}
+
+// parseSecrets is readSecrets for a document in hand; where names it in
+// errors.
+func parseSecrets(where string, raw []byte) ([]promote.Secret, error) {
 	var entries []secretEntry
-	if err := readPromoteFile("--secrets", path, "promote-secrets", &entries); err != nil {
+	if err := decodePromoteDoc(where, raw, "promote-secrets", &entries); err != nil {
 		return nil, err
 	}
 	var out []promote.Secret
 	for i, e := range entries {
 		if e.Kind != "variable" && !slices.Contains(promote.KindNames(), e.Kind) {
-			return nil, &steps.InputError{Field: fmt.Sprintf("--secrets %s: [%d].kind", path, i),
+			return nil, &steps.InputError{Field: fmt.Sprintf("%s: [%d].kind", where, i),
 				Err: fmt.Errorf("unknown kind %q (variable, or one of %s)", e.Kind, promoteKinds())}
 		}
 		v := e.Value
 		if strings.HasPrefix(v, "env:") || strings.HasPrefix(v, "file:") {
 			var err error
 			if v, err = ui.ResolveSecret(v); err != nil {
-				return nil, &steps.InputError{Field: fmt.Sprintf("--secrets %s: [%d].value", path, i), Err: err}
+				return nil, &steps.InputError{Field: fmt.Sprintf("%s: [%d].value", where, i), Err: err}
 			}
 		}
 		out = append(out, promote.Secret{Space: e.Space, Kind: e.Kind, Owner: e.Owner, Name: e.Name, Value: v})
@@ -197,9 +227,10 @@ func readOverlay(path string) ([]promote.Overlay, error) {
 
 // spaceFlags returns every value of the global --space on the command line:
 // kong keeps only the last value of a string flag, and promote and diff take
-// several. Without one on the command line (and without --all-spaces),
-// OCTOPUS_SPACE (the global's value) is the one space.
-func spaceFlags(kctx *kong.Context, g *Globals, allSpaces bool) []string {
+// several. Without one on the command line, the input document's spaces;
+// without those (and without --all-spaces), OCTOPUS_SPACE (the global's
+// value) is the one space.
+func spaceFlags(kctx *kong.Context, g *Globals, allSpaces bool, docSpaces []string) []string {
 	var out []string
 	args := kctx.Args
 	for i := 0; i < len(args); i++ {
@@ -214,6 +245,9 @@ func spaceFlags(kctx *kong.Context, g *Globals, allSpaces bool) []string {
 			i++
 		}
 	}
+	if len(out) == 0 && len(docSpaces) > 0 {
+		out = docSpaces // --input's spaces
+	}
 	if len(out) == 0 && !allSpaces && g.Space != "" {
 		out = []string{g.Space}
 	}
@@ -227,12 +261,12 @@ type promotePort interface {
 }
 
 // connect dials the source and takes the target from the global connection.
-func (s *promoteSelection) connect(ctx context.Context, g *Globals, log *slog.Logger, oct steps.Octopus) (src, tgt promotePort, err error) {
+func (s *promoteSelection) connect(ctx context.Context, g *Globals, log *slog.Logger, oct steps.Octopus, fromServer string) (src, tgt promotePort, err error) {
 	tgt, ok := oct.(promotePort)
 	if !ok {
 		return nil, nil, fmt.Errorf("promote needs the Octopus adapter, got %T", oct)
 	}
-	from, err := octopus.Dial(ctx, g.dialOptions(s.FromServer, s.FromAPIKey))
+	from, err := octopus.Dial(ctx, g.dialOptions(fromServer, s.FromAPIKey))
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect to --from-server: %w", err)
 	}
@@ -243,12 +277,16 @@ func (s *promoteSelection) connect(ctx context.Context, g *Globals, log *slog.Lo
 // from a source instance to the target (--server), as a plan first.
 type promoteCmd struct {
 	promoteSelection
-	DryRun              bool   `help:"Print the plan; write nothing."`
-	ExitCode            bool   `help:"With --dry-run, exit 2 when the plan has changes (drift detection)."`
-	Prune               bool   `help:"Also delete target documents of the included kinds the source lacks (listed in the plan first)."`
-	Secrets             string `help:"Sensitive values the target lacks (YAML or JSON, schemas/promote-secrets.schema.json): kind, owner, name and value (the value, env:VAR or file:PATH)." type:"path" placeholder:"FILE"`
-	AllowMissingSecrets bool   `name:"allow-missing-secrets" help:"Apply even when sensitive values the target lacks are not given (they stay empty)."`
-	AllowVersionSkew    bool   `name:"allow-version-skew" help:"Promote even to a target older than the source or more than one minor version after it."`
+	promoteCmdInput
+	Secrets string `help:"Sensitive values the target lacks (YAML or JSON, schemas/promote-secrets.schema.json): kind, owner, name and value (the value, env:VAR or file:PATH). Default: the document in OCTOFLEET_PROMOTE_SECRETS, if set." type:"path" placeholder:"FILE"`
+}
+
+// promoteCmdInput is promote's input: the shared fields and its own.
+type promoteCmdInput struct {
+	promoteInput
+	Prune               bool `json:"prune,omitempty" help:"Also delete target documents of the included kinds the source lacks (listed in the plan first)."`
+	AllowMissingSecrets bool `json:"allowMissingSecrets,omitempty" name:"allow-missing-secrets" help:"Apply even when sensitive values the target lacks are not given (they stay empty)."`
+	AllowVersionSkew    bool `json:"allowVersionSkew,omitempty" name:"allow-version-skew" help:"Promote even to a target older than the source or more than one minor version after it."`
 }
 
 // Help is the long help of promote.
@@ -273,6 +311,12 @@ The target must run the source's minor version or the next one (Octopus's
 advice for syncing instances; an older server rejects fields a newer one
 writes): otherwise promote refuses, unless --allow-version-skew.
 
+The flags from --from-server to --allow-version-skew may come from an input
+document instead (--input, schemas/promote.schema.json; "spaces" lists the
+spaces); a flag wins. --output octopus adds the output variables Changes and
+Applied: the octofleet - Promote step template, which the promotion project
+"octofleet install --promotion" makes runs per environment, uses them.
+
 Exit codes: 0 done (or --dry-run), 2 --dry-run --exit-code and the plan has
 changes, 80 bad flags or files, a reference promote cannot carry, or missing
 secrets (nothing written), 1 any other failure.`
@@ -281,23 +325,33 @@ secrets (nothing written), 1 any other failure.`
 // Validate checks the flags and reads the files before any request.
 func (c *promoteCmd) Validate(kctx *kong.Context) error {
 	g := kctx.Model.Target.Addr().Interface().(*CLI)
-	if err := c.validate(spaceFlags(kctx, &g.Globals, c.AllSpaces)); err != nil {
+	if err := c.load("promote", &c.promoteCmdInput); err != nil {
+		return err
+	}
+	if err := c.validate(&c.promoteInput, spaceFlags(kctx, &g.Globals, c.AllSpaces, c.Spaces)); err != nil {
 		return err
 	}
 	c.opts.Prune = c.Prune
-	if c.Secrets != "" {
-		var err error
-		if c.opts.Secrets, err = readSecrets(c.Secrets); err != nil {
-			return err
-		}
+	var err error
+	switch doc := os.Getenv(secretsEnv); {
+	case c.Secrets != "":
+		c.opts.Secrets, err = readSecrets(c.Secrets)
+	case doc != "":
+		// The step template's sensitive parameter: the document itself,
+		// never written to a file or the command line.
+		c.opts.Secrets, err = parseSecrets(secretsEnv, []byte(doc))
 	}
-	return nil
+	return err
 }
+
+// secretsEnv holds a --secrets document (the promote step template's
+// sensitive Secrets parameter).
+const secretsEnv = "OCTOFLEET_PROMOTE_SECRETS"
 
 // Run checks the version skew, plans, prints, and (unless --dry-run)
 // applies and prints what it applied.
 func (c *promoteCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog.Logger, oct steps.Octopus) error {
-	src, tgt, err := c.connect(ctx, g, log, oct)
+	src, tgt, err := c.connect(ctx, g, log, oct, c.FromServer)
 	if err != nil {
 		return err
 	}
@@ -343,6 +397,11 @@ func (c *promoteCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog
 	} else if err := writeApplied(w, stepsPlan(plan), applied); err != nil {
 		return err
 	}
+	if g.Output == "octopus" {
+		if err := writeServiceMessages(w, steps.Outputs{"Changes": fmt.Sprint(len(plan.Changes)), "Applied": boolText(applied)}); err != nil {
+			return err
+		}
+	}
 	if c.DryRun && c.ExitCode && !plan.Empty() {
 		return &exitError{code: exitChanges, msg: "plan has changes"}
 	}
@@ -352,6 +411,7 @@ func (c *promoteCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog
 // diffCmd is `octofleet diff`: promote's comparison as a report.
 type diffCmd struct {
 	promoteSelection
+	promoteInput
 }
 
 // Help is the long help of diff.
@@ -362,8 +422,10 @@ instance (--from-server, --from-api-key) with the target (--server,
 source, documents that differ (their fields, target → source), and documents
 of the included kinds only on the target. Sensitive values compare only as
 set or not; --overlay values are the target's own and not a difference.
-Text, or --output json. Usable as a scheduled runbook: are the instances
-still as similar as they should be?
+Text, or --output json (--output octopus: text and the output variables
+Equal and Differences). It never writes: --dry-run and --exit-code are
+implied. Usable as a scheduled runbook (the octofleet - Diff step
+template): are the instances still as similar as they should be?
 
 ` + promoteHelpCarried() + `
 
@@ -374,7 +436,10 @@ reference promote cannot carry, 1 any other failure.`
 // Validate checks the flags and reads the files before any request.
 func (c *diffCmd) Validate(kctx *kong.Context) error {
 	g := kctx.Model.Target.Addr().Interface().(*CLI)
-	if err := c.validate(spaceFlags(kctx, &g.Globals, c.AllSpaces)); err != nil {
+	if err := c.load("diff", &c.promoteInput); err != nil {
+		return err
+	}
+	if err := c.validate(&c.promoteInput, spaceFlags(kctx, &g.Globals, c.AllSpaces, c.Spaces)); err != nil {
 		return err
 	}
 	// Documents only on the target are differences too.
@@ -384,7 +449,7 @@ func (c *diffCmd) Validate(kctx *kong.Context) error {
 
 // Run compares and prints the report.
 func (c *diffCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog.Logger, oct steps.Octopus) error {
-	src, tgt, err := c.connect(ctx, g, log, oct)
+	src, tgt, err := c.connect(ctx, g, log, oct, c.FromServer)
 	if err != nil {
 		return err
 	}
@@ -400,6 +465,11 @@ func (c *diffCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog.Lo
 		}
 	} else if err := writePromotePlan(w, plan, diffVerbs); err != nil {
 		return err
+	}
+	if g.Output == "octopus" {
+		if err := writeServiceMessages(w, steps.Outputs{"Equal": boolText(equal), "Differences": fmt.Sprint(len(plan.Changes))}); err != nil {
+			return err
+		}
 	}
 	if !equal {
 		return &exitError{code: exitChanges, msg: fmt.Sprintf("the instances differ: %d document(s)", len(plan.Changes))}
@@ -598,4 +668,12 @@ func writePromoteJSON(w io.Writer, r promoteJSON) error {
 		return fmt.Errorf("write json result: %w", err)
 	}
 	return nil
+}
+
+// boolText is an output variable's boolean the way Octopus writes them.
+func boolText(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
 }

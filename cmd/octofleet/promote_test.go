@@ -326,7 +326,8 @@ func TestPromoteHelp(t *testing.T) {
 	for _, cmd := range []string{"promote", "diff"} {
 		r := h.runRaw(t, "", cmd, "--help")
 		for _, want := range []string{"--from-server=URL", "OCTOFLEET_FROM_API_KEY", "--all-spaces", "--include=KIND,...", "--exclude=KIND:NAME", "--rename=KIND:SRC=DST", "--overlay=FILE",
-			"machines and workers", "releases, deployments, tasks and packages", "certificates (not copied: needs the file)", "environment, lifecycle"} {
+			"machines and workers", "releases, deployments, tasks and packages", "certificates (not copied: needs the file)", "environment, lifecycle",
+			"account, machinepolicy", "projecttrigger, team, scopeduserrole", "Not carried yet: tenant variables"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("%s --help lacks %q:\n%s", cmd, want, r.stdout)
 			}
@@ -465,5 +466,54 @@ func TestPromoteFailedHalfWayConverges(t *testing.T) {
 	}
 	if n := namesOnce(t, p.tgt, "/api/Spaces-2/projects/all"); n != 1 {
 		t.Errorf("%d projects on the target, want 1", n)
+	}
+}
+
+// TestPromoteAsStepTemplate runs promote and diff the way their step
+// templates do: the selection from an --input document, the source's key
+// and the secrets document from the environment (OCTOFLEET_FROM_API_KEY,
+// OCTOFLEET_PROMOTE_SECRETS), the step flags every template passes, and
+// --output octopus setting the output variables.
+func TestPromoteAsStepTemplate(t *testing.T) {
+	// Not parallel: t.Setenv.
+	const token = "tok-STEP-s3cret-value"
+	p := newPromotePair(t)
+	seedSource(t, p.src, token)
+	dir := t.TempDir()
+	input := filepath.Join(dir, "input.json")
+	if err := os.WriteFile(input, []byte(`{"fromServer": "`+p.src.URL()+`", "spaces": ["Hub"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("OCTOFLEET_FROM_API_KEY", p.src.APIKey())
+	t.Setenv("OCTOFLEET_PROMOTE_SECRETS", "- kind: variable\n  owner: project:Web\n  name: ApiToken\n  value: "+token+"\n")
+	step := func(cmd string) result {
+		t.Helper()
+		r := p.tgt.run(t, "", cmd, "--output", "octopus", "--tenant-name", "", "--log-level", "info", "--input", input)
+		if strings.Contains(r.stdout+r.stderr, token) || strings.Contains(r.stdout+r.stderr, p.src.APIKey()) {
+			t.Errorf("%s printed a secret:\n%s\n%s", cmd, r.stdout, r.stderr)
+		}
+		return r
+	}
+	r := step("promote")
+	if r.code != exitOK || !strings.Contains(r.stdout, serviceMessage("Applied", "True")) || strings.Contains(r.stdout, serviceMessage("Changes", "0")) {
+		t.Fatalf("promote step: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = step("diff")
+	if r.code != exitOK || !strings.Contains(r.stdout, serviceMessage("Equal", "True")) || !strings.Contains(r.stdout, serviceMessage("Differences", "0")) {
+		t.Fatalf("diff step after promote: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	p.tgt.emu.ResetRequests()
+	r = step("promote")
+	if r.code != exitOK || !strings.Contains(r.stdout, serviceMessage("Changes", "0")) || len(p.tgt.emu.Writes()) != 0 {
+		t.Fatalf("second promote step: exit %d, writes %q\n%s\n%s", r.code, p.tgt.emu.Writes(), r.stdout, r.stderr)
+	}
+	// A flag wins over the document; a bad document names its field.
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"fromServer": "`+p.src.URL()+`", "spaces": [], "secrets": "x"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = p.tgt.run(t, "", "promote", "--input", bad)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "secrets: is not allowed") || !strings.Contains(r.stderr, "spaces: Array must have at least 1 items") {
+		t.Fatalf("bad input document: exit %d\n%s", r.code, r.stderr)
 	}
 }

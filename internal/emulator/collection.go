@@ -526,7 +526,11 @@ func (s *Server) selected(c *Call, k *Kind) []*record {
 	// asked; a bare /api/teams lists everything.
 	includeSystem := c.queryBool("includeSystem", !c.Scoped && len(spaces) == 0)
 	var out []*record
-	for _, rec := range s.st.read(k.Name).order {
+	recs := s.st.read(k.Name).order
+	if k.Scope == SpaceScoped {
+		recs = s.st.inSpace(k.Name, c.SpaceID)
+	}
+	for _, rec := range recs {
 		d := rec.doc
 		switch k.Scope {
 		case SpaceScoped:

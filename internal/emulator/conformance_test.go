@@ -116,6 +116,20 @@ var knownExtraUnscoped = map[string]bool{
 	"GET api/runbookProcesses/all":              true,
 	"POST api/deployments/create/tenanted/v1":   true,
 	"POST api/deployments/create/untenanted/v1": true,
+	// Git credentials are documented only in the space forms; the unscoped
+	// form answers for the default space like every space route.
+	"GET api/git-credentials":               true,
+	"POST api/git-credentials":              true,
+	"GET api/git-credentials/v1":            true,
+	"POST api/git-credentials/v1":           true,
+	"GET api/git-credentials/{id}":          true,
+	"PUT api/git-credentials/{id}":          true,
+	"DELETE api/git-credentials/{id}":       true,
+	"GET api/git-credentials/{id}/v1":       true,
+	"PUT api/git-credentials/{id}/v1":       true,
+	"DELETE api/git-credentials/{id}/v1":    true,
+	"GET api/git-credentials/{id}/usage":    true,
+	"GET api/git-credentials/{id}/usage/v1": true,
 }
 
 func TestConformanceRoutes(t *testing.T) {
@@ -356,6 +370,14 @@ func (f *fixture) actionTemplate(t *testing.T, s *Server) string {
 	})
 }
 
+func (f *fixture) certificate(t *testing.T, s *Server) string {
+	return f.id(t, s, "certificate", func() string {
+		data, _ := testCertificate(t, "conformance.example")
+		return field(post(t, s, sp+"/certificates", map[string]any{"Name": "Conformance Cert",
+			"CertificateData": map[string]any{"HasValue": true, "NewValue": data}, "EnvironmentIds": []string{f.environment(t, s)}}), "Id")
+	})
+}
+
 // samples maps every kind (and the documents served beside kinds) to the
 // swagger definition it must match. TestConformanceDocuments fails when a
 // kind has no entry, so a new kind cannot go unchecked.
@@ -491,6 +513,64 @@ var samples = []sample{
 		pool := field(firstOf(t, s, sp+"/workerpools"), "Id")
 		return post(t, s, sp+"/workers", map[string]any{"Name": "Conformance Worker", "WorkerPoolIds": []string{pool},
 			"Endpoint": map[string]any{"CommunicationStyle": "TentaclePassive", "Uri": "https://worker:10933/", "Thumbprint": "ABC"}})
+	}},
+	{kind: "Certificates", definition: "CertificateResource",
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			return get(t, s, sp+"/certificates/"+f.certificate(t, s))
+		}},
+	{definition: "CertificateUsageResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return get(t, s, sp+"/certificates/"+f.certificate(t, s)+"/usages")
+	}},
+	{kind: "Proxies", definition: "ProxyResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return post(t, s, sp+"/proxies", map[string]any{"Name": "Conformance Proxy", "Host": "proxy.example", "Port": 3128,
+			"Username": "u", "Password": map[string]any{"HasValue": true, "NewValue": "proxy-secret"}})
+	}},
+	{kind: "GitCredentials", definition: "GitCredentialResource", subtype: []string{"Details.Username", "Details.Password"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			return post(t, s, sp+"/git-credentials", map[string]any{"Name": "Conformance Git", "Details": map[string]any{
+				"Type": "UsernamePassword", "Username": "git", "Password": map[string]any{"HasValue": true, "NewValue": "git-secret"}}})
+		}},
+	{definition: "GetGitCredentialUsageByIdResponse", get: func(t *testing.T, s *Server, f *fixture) any {
+		list := get(t, s, sp+"/git-credentials").(map[string]any)["Items"].([]any)
+		return get(t, s, sp+"/git-credentials/"+field(list[0], "Id")+"/usage")
+	}},
+	{kind: "DeploymentFreezes", definition: "DeploymentFreezeResource", items: map[string]string{"TenantProjectEnvironmentScope": "TenantProjectEnvironment"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			return post(t, s, "/api/deploymentfreezes", map[string]any{"Name": "Conformance Freeze",
+				"Start": "2030-12-24T00:00:00Z", "End": "2030-12-27T00:00:00Z",
+				"ProjectEnvironmentScope":       map[string]any{f.project(t, s): []string{f.environment(t, s)}},
+				"TenantProjectEnvironmentScope": []any{map[string]any{"TenantId": f.tenant(t, s), "ProjectId": f.project(t, s), "EnvironmentId": f.environment(t, s)}},
+			})
+		}},
+	{definition: "GetDeploymentFreezesResponse", items: map[string]string{"DeploymentFreezes": "DeploymentFreezeResource"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			return get(t, s, "/api/deploymentfreezes?skip=0&take=10")
+		}},
+	{kind: "SpaceDefaultRetentionPolicies", definition: "SpaceDefaultRetentionPolicyResource", subtype: []string{"Strategy", "QuantityToKeep", "Unit"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			return get(t, s, sp+"/retentionpolicies?retentionType=LifecycleRelease")
+		}},
+	{kind: "BuildInformation", definition: "OctopusPackageVersionBuildInformationMappedResource", items: map[string]string{"Commits": "CommitDetails"},
+		get: func(t *testing.T, s *Server, f *fixture) any {
+			return conformanceCall(t, s, http.MethodPost, sp+"/build-information", map[string]any{"PackageId": "conformance.app", "Version": "1.0.0",
+				"OctopusBuildInformation": map[string]any{"Branch": "main", "BuildNumber": "42", "BuildUrl": "https://ci.example/42",
+					"VcsType": "Git", "VcsRoot": "https://git.example/app.git", "VcsCommitNumber": "abc123",
+					"Commits": []any{map[string]any{"Id": "abc123", "Comment": "Fix it"}}}}, http.StatusOK)
+		}},
+	{definition: "PackageResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		// The built-in releases feed holds the project's releases (the
+		// Releases sample made 1.0.0).
+		list, _ := get(t, s, sp+"/feeds/feeds-builtin-releases/packages?packageId="+f.project(t, s)).([]any)
+		if len(list) != 1 {
+			t.Fatalf("releases feed packages: %v", list)
+		}
+		return list[0]
+	}},
+	{definition: "PackageVersionResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, sp+"/feeds/feeds-builtin-releases/packages/versions?packageId="+f.project(t, s))
+	}},
+	{definition: "PackageDescriptionResource", get: func(t *testing.T, s *Server, f *fixture) any {
+		return firstOf(t, s, sp+"/feeds/feeds-builtin-releases/packages/search?term="+f.project(t, s))
 	}},
 	{definition: "ActionTemplateCategoryResource", get: func(t *testing.T, s *Server, f *fixture) any {
 		list, _ := get(t, s, sp+"/actiontemplates/categories").([]any)

@@ -35,8 +35,8 @@ import (
 //
 // The floors below only rise: raise them when routes are added.
 const (
-	kindCoverageFloor   = 0.335
-	idFreeCoverageFloor = 0.501
+	kindCoverageFloor   = 0.408
+	idFreeCoverageFloor = 0.592
 )
 
 type swaggerGet struct {

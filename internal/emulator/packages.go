@@ -127,6 +127,12 @@ func uploadPackage(c *Call) (any, error) {
 	if err != nil {
 		return nil, badRequest(err.Error())
 	}
+	return storePackage(c, fileName, data)
+}
+
+// storePackage stores an uploaded package file (201), under the request's
+// overwriteMode (or replace=true).
+func storePackage(c *Call, fileName string, data []byte) (any, error) {
 	id, version, ext, err := parsePackageFile(fileName)
 	if err != nil {
 		return nil, badRequest(err.Error())

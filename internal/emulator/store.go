@@ -24,6 +24,10 @@ type table struct {
 	kind  *Kind              // nil for internal tables
 	byKey map[string]*record // recordKey -> record
 	order []*record          // sorted by seq: insertion order
+	// bySpace holds each space's records (by lower-case space), sorted by
+	// seq as order is: a space's list reads its own records, not the
+	// whole kind (1,000 spaces × 50 templates is 50,000 records).
+	bySpace map[string][]*record
 	// byName indexes the names of kinds with UniqueNames, so that a create
 	// does not scan the whole collection.
 	byName map[string]*record
@@ -76,7 +80,13 @@ func (st *store) read(kind string) *table {
 }
 
 func emptyTable(kind string) *table {
-	return &table{kind: kinds[kind], byKey: map[string]*record{}, byName: map[string]*record{}}
+	return &table{kind: kinds[kind], byKey: map[string]*record{}, byName: map[string]*record{}, bySpace: map[string][]*record{}}
+}
+
+// inSpace returns a kind's records stored under space, in insertion
+// order. The slice is the store's: do not change it.
+func (st *store) inSpace(kind, space string) []*record {
+	return st.read(kind).bySpace[strings.ToLower(space)]
 }
 
 // nameKey is the uniqueness key of a record's name ("" when the kind has no
@@ -100,18 +110,31 @@ func (t *table) nameKey(rec *record) string {
 	return strings.ToLower(scope) + "|" + name
 }
 
-// index returns the position of rec in t.order (by seq), or -1.
-func (t *table) index(rec *record) int {
-	i := sort.Search(len(t.order), func(i int) bool { return t.order[i].seq >= rec.seq })
-	if i < len(t.order) && t.order[i] == rec {
-		return i
+// insertBySeq puts rec into list, kept sorted by seq.
+func insertBySeq(list []*record, rec *record) []*record {
+	i := sort.Search(len(list), func(i int) bool { return list[i].seq >= rec.seq })
+	list = append(list, nil)
+	copy(list[i+1:], list[i:])
+	list[i] = rec
+	return list
+}
+
+// removeBySeq takes rec out of list (sorted by seq), if it is there.
+func removeBySeq(list []*record, rec *record) []*record {
+	i := sort.Search(len(list), func(i int) bool { return list[i].seq >= rec.seq })
+	if i < len(list) && list[i] == rec {
+		return append(list[:i], list[i+1:]...)
 	}
-	return -1
+	return list
 }
 
 func (t *table) unlink(rec *record) {
-	if i := t.index(rec); i >= 0 {
-		t.order = append(t.order[:i], t.order[i+1:]...)
+	t.order = removeBySeq(t.order, rec)
+	sk := strings.ToLower(rec.space)
+	if l := removeBySeq(t.bySpace[sk], rec); len(l) > 0 {
+		t.bySpace[sk] = l
+	} else {
+		delete(t.bySpace, sk)
 	}
 	if nk := t.nameKey(rec); nk != "" && t.byName[nk] == rec {
 		delete(t.byName, nk)
@@ -151,10 +174,9 @@ func (st *store) put(kind string, rec *record) {
 	if rec.seq > st.seq {
 		st.seq = rec.seq
 	}
-	i := sort.Search(len(t.order), func(i int) bool { return t.order[i].seq >= rec.seq })
-	t.order = append(t.order, nil)
-	copy(t.order[i+1:], t.order[i:])
-	t.order[i] = rec
+	t.order = insertBySeq(t.order, rec)
+	sk := strings.ToLower(rec.space)
+	t.bySpace[sk] = insertBySeq(t.bySpace[sk], rec)
 	t.byKey[key] = rec
 	st.vocab.learn(rec.doc, 0)
 	st.compact(rec.doc)

@@ -156,7 +156,7 @@ func (pr *Promotion) build(st *spaceState, k *Kind, c *Change, base Document) (D
 	want := deepCopy(c.want)
 	for _, r := range k.refs() {
 		r := r
-		err := mapPath(want, split(r.Path), "", func(where, key string) (string, error) {
+		err := mapPathIf(want, split(r.Path), "", r.If, func(where, key string) (string, error) {
 			d := st.ix(r.Kind).byKey[key]
 			if d == nil {
 				return "", &RefError{Kind: k.Name, Key: c.Name, Field: where, RefKind: r.Kind, Ref: key, Why: "which the target lacks"}
@@ -265,7 +265,11 @@ func (pr *Promotion) adoptChildren(ctx context.Context, st *spaceState, k *Kind,
 	}
 	adopted[tag] = true
 	ok := kindByName(k.Owner)
-	docs, err := pr.Target.ListDocuments(ctx, st.path(ok, str(owner, "Id")+"/"+k.Path))
+	sub := k.Path
+	if k.Sub != "" {
+		sub = k.Sub
+	}
+	docs, err := pr.Target.ListDocuments(ctx, st.path(ok, str(owner, "Id")+"/"+sub))
 	if err != nil {
 		return err
 	}
@@ -282,12 +286,20 @@ func (pr *Promotion) adoptChildren(ctx context.Context, st *spaceState, k *Kind,
 // that it is not created twice.
 func (pr *Promotion) findByName(ctx context.Context, st *spaceState, k *Kind, key string, sent Document) (Document, error) {
 	name := nameOf(k, key)
-	docs, err := pr.Target.ListDocuments(ctx, st.path(k, "")+"?partialName="+url.QueryEscape(name))
+	list := st.path(k, "") + "?partialName=" + url.QueryEscape(name)
+	if k.NameRef != "" {
+		// Named by a reference: the one sent, not yet filed under a key.
+		list, name = st.path(k, ""), str(sent, k.NameField)
+	}
+	docs, err := pr.Target.ListDocuments(ctx, list)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range docs {
-		if str(d, k.NameField) != name {
+		if got := str(d, k.NameField); got != name && (k.NameRef == "" || !strings.EqualFold(got, name)) {
+			continue
+		}
+		if k.NameRef != "" && st.ix(k.Name).keyOf[strings.ToLower(str(d, "Id"))] != "" {
 			continue
 		}
 		if k.OwnerField != "" && !strings.EqualFold(str(d, k.OwnerField), str(sent, k.OwnerField)) {

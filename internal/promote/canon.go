@@ -42,7 +42,7 @@ func (k *Kind) refs() []Ref {
 	if k.OwnerField == "" {
 		return k.Refs
 	}
-	return append([]Ref{{k.OwnerField, k.Owner}}, k.Refs...)
+	return append([]Ref{{Path: k.OwnerField, Kind: k.Owner}}, k.Refs...)
 }
 
 // canon is d's comparison form: its owned fields only, every reference as
@@ -56,12 +56,12 @@ func canon(st *spaceState, k *Kind, key string, d Document) (Document, []refUse,
 			out[f] = deepCopy(v)
 		}
 	}
-	if k.NameField != "" {
+	if k.NameField != "" && k.NameRef == "" {
 		out[k.NameField] = nameOf(k, key)
 	}
 	for _, r := range k.refs() {
 		r := r
-		err := mapPath(out, split(r.Path), "", func(where, id string) (string, error) {
+		err := mapPathIf(out, split(r.Path), "", r.If, func(where, id string) (string, error) {
 			ref, ok := st.ix(r.Kind).keyOf[strings.ToLower(id)]
 			if !ok {
 				return "", &RefError{Kind: k.Name, Key: key, Field: where, RefKind: r.Kind, Ref: id,
@@ -154,6 +154,18 @@ func canonVariables(_ *canonCtx, d Document) {
 		}
 	}
 	slices.SortStableFunc(vars, func(a, b any) int { return strings.Compare(jsonText(a), jsonText(b)) })
+}
+
+// sortLists returns a Canon sorting the named top-level lists: sets the
+// server need not keep in the order they were sent.
+func sortLists(fields ...string) func(*canonCtx, Document) {
+	return func(_ *canonCtx, d Document) {
+		for _, f := range fields {
+			if l, ok := d[f].([]any); ok {
+				slices.SortFunc(l, func(a, b any) int { return strings.Compare(jsonText(a), jsonText(b)) })
+			}
+		}
+	}
 }
 
 // variableIdentity is what matches a variable across instances: its name

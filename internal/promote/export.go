@@ -16,11 +16,14 @@ func Export(ctx context.Context, p Port, space string) (map[string]map[string]Do
 	}
 	sys := &spaceState{kinds: map[string]*index{}}
 	indexKind(sys, kindByName("space"), spaces, nil)
+	if err := loadSystem(ctx, p, sys, nil); err != nil {
+		return nil, err
+	}
 	sp := sys.ix("space").byKey[space]
 	if sp == nil {
 		return nil, fmt.Errorf("no space %q", space)
 	}
-	st := &spaceState{id: str(sp, "Id"), name: space, kinds: map[string]*index{}}
+	st := &spaceState{id: str(sp, "Id"), name: space, kinds: map[string]*index{}, sys: sys}
 	if err := load(ctx, p, st, nil); err != nil {
 		return nil, err
 	}
@@ -35,7 +38,7 @@ func Export(ctx context.Context, p Port, space string) (map[string]map[string]Do
 		sort.Strings(keys)
 		m := map[string]Document{}
 		for _, key := range keys {
-			if k.System && key != space {
+			if k.Name == "space" && key != space {
 				continue
 			}
 			d, _, err := canon(src, k, key, ix.byKey[key])

@@ -11,6 +11,11 @@ import (
 // far, for errors ("Steps/0/Actions/1/WorkerPoolId"). Empty strings and nulls
 // are no reference and are left alone.
 func mapPath(v any, path []string, where string, fn func(where, id string) (string, error)) error {
+	return mapPathIf(v, path, where, nil, fn)
+}
+
+// mapPathIf is mapPath for the leaves whose object cond accepts (nil: all).
+func mapPathIf(v any, path []string, where string, cond func(map[string]any) bool, fn func(where, id string) (string, error)) error {
 	if len(path) == 0 {
 		return nil
 	}
@@ -21,12 +26,12 @@ func mapPath(v any, path []string, where string, fn func(where, id string) (stri
 		case "*":
 			for k, x := range t {
 				if len(rest) == 0 {
-					if err := mapLeaf(t, k, x, join(where, k), fn); err != nil {
+					if err := mapLeaf(t, k, x, join(where, k), cond, fn); err != nil {
 						return err
 					}
 					continue
 				}
-				if err := mapPath(x, rest, join(where, k), fn); err != nil {
+				if err := mapPathIf(x, rest, join(where, k), cond, fn); err != nil {
 					return err
 				}
 			}
@@ -51,9 +56,9 @@ func mapPath(v any, path []string, where string, fn func(where, id string) (stri
 				return nil
 			}
 			if len(rest) == 0 {
-				return mapLeaf(t, seg, x, join(where, seg), fn)
+				return mapLeaf(t, seg, x, join(where, seg), cond, fn)
 			}
-			return mapPath(x, rest, join(where, seg), fn)
+			return mapPathIf(x, rest, join(where, seg), cond, fn)
 		}
 	case []any:
 		if seg != "*" {
@@ -73,7 +78,7 @@ func mapPath(v any, path []string, where string, fn func(where, id string) (stri
 				t[i] = n
 				continue
 			}
-			if err := mapPath(x, rest, w, fn); err != nil {
+			if err := mapPathIf(x, rest, w, cond, fn); err != nil {
 				return err
 			}
 		}
@@ -81,9 +86,9 @@ func mapPath(v any, path []string, where string, fn func(where, id string) (stri
 	return nil
 }
 
-func mapLeaf(m map[string]any, k string, x any, where string, fn func(where, id string) (string, error)) error {
+func mapLeaf(m map[string]any, k string, x any, where string, cond func(map[string]any) bool, fn func(where, id string) (string, error)) error {
 	s, ok := x.(string)
-	if !ok || s == "" {
+	if !ok || s == "" || (cond != nil && !cond(m)) {
 		return nil
 	}
 	n, err := fn(where, s)

@@ -83,6 +83,8 @@ type Promotion struct {
 
 	srcSys, tgtSys *spaceState
 	pairs          []*spacePair
+	// sysPlanned are the System documents this run creates, by kind.
+	sysPlanned map[string]map[string]bool
 }
 
 // Plan reads both instances and returns the changes that make the target
@@ -105,6 +107,14 @@ func (pr *Promotion) Plan(ctx context.Context) (*Plan, error) {
 	}
 	indexKind(pr.srcSys, spaceKind, srcSpaces, pr.Options.Rename["space"])
 	indexKind(pr.tgtSys, spaceKind, tgtSpaces, nil)
+	if err := loadSystem(ctx, pr.Source, pr.srcSys, pr.Options.Rename); err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	if err := loadSystem(ctx, pr.Target, pr.tgtSys, nil); err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	pr.sysPlanned = map[string]map[string]bool{}
+	sysPair := &spacePair{src: pr.srcSys, tgt: pr.tgtSys}
 
 	names := pr.Options.Spaces
 	if pr.Options.AllSpaces {
@@ -129,8 +139,8 @@ func (pr *Promotion) Plan(ctx context.Context) (*Plan, error) {
 		}
 		key, _ := keyOf(pr.srcSys, spaceKind, src, pr.Options.Rename["space"])
 		pair := &spacePair{
-			src: &spaceState{id: str(src, "Id"), name: name, kinds: map[string]*index{}},
-			tgt: &spaceState{name: key, kinds: map[string]*index{}},
+			src: &spaceState{id: str(src, "Id"), name: name, kinds: map[string]*index{}, sys: pr.srcSys},
+			tgt: &spaceState{name: key, kinds: map[string]*index{}, sys: pr.tgtSys},
 		}
 		if err := load(ctx, pr.Source, pair.src, pr.Options.Rename); err != nil {
 			return nil, fmt.Errorf("source: %w", err)
@@ -142,12 +152,20 @@ func (pr *Promotion) Plan(ctx context.Context) (*Plan, error) {
 			}
 		}
 		pr.pairs = append(pr.pairs, pair)
-		if c, err := pr.planOne(spaceKind, &spacePair{src: pr.srcSys, tgt: pr.tgtSys}, key, src, nil); err != nil {
+		if c, err := pr.planOne(spaceKind, sysPair, key, src, nil); err != nil {
 			errs = append(errs, err)
 		} else if c != nil {
 			c.pair = pair
 			plan.Changes = append(plan.Changes, *c)
+			if c.Action == Create {
+				pr.markPlanned("space", key)
+			}
 		}
+	}
+	if len(pr.pairs) > 0 {
+		changes, err := pr.planSystem(sysPair)
+		errs = append(errs, err...)
+		plan.Changes = append(plan.Changes, changes...)
 	}
 	for _, pair := range pr.pairs {
 		changes, err := pr.planSpace(pair)
@@ -178,12 +196,68 @@ func (e *PlanError) Error() string {
 // ExitCode: the source and the run's selection disagree, nothing was written.
 func (e *PlanError) ExitCode() int { return 80 }
 
+func (pr *Promotion) markPlanned(kind, key string) {
+	if pr.sysPlanned[kind] == nil {
+		pr.sysPlanned[kind] = map[string]bool{}
+	}
+	pr.sysPlanned[kind][key] = true
+}
+
+// planSystem plans the System kinds besides spaces (custom user roles): once
+// per run, whatever the spaces, before the spaces' kinds that refer to them.
+func (pr *Promotion) planSystem(pair *spacePair) ([]Change, []error) {
+	var out []Change
+	var errs []error
+	for _, k := range Sorted() {
+		if !k.System || k.Name == "space" {
+			continue
+		}
+		six, tix := pair.src.ix(k.Name), pair.tgt.ix(k.Name)
+		for _, key := range six.keys {
+			if !pr.carried(k, key) || (k.ReadOnly != nil && k.ReadOnly(six.byKey[key])) {
+				continue
+			}
+			c, err := pr.planOne(k, pair, key, six.byKey[key], pr.sysPlanned)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if c == nil {
+				continue
+			}
+			if c.Action == Create {
+				pr.markPlanned(k.Name, key)
+			}
+			out = append(out, *c)
+		}
+		if !pr.Options.Prune || !pr.included(k.Name) {
+			continue
+		}
+		for _, key := range tix.keys {
+			d := tix.byKey[key]
+			if _, ok := six.byKey[key]; ok || pr.excluded(k.Name, key) || pr.kept(k, d) {
+				continue
+			}
+			out = append(out, Change{Action: Delete, Kind: k.Name, Name: key, ID: str(d, "Id"), kind: k, pair: pair})
+		}
+	}
+	return out, errs
+}
+
+// kept reports a target document prune leaves alone.
+func (pr *Promotion) kept(k *Kind, d Document) bool {
+	return (k.ReadOnly != nil && k.ReadOnly(d)) || (k.Kept != nil && k.Kept(d))
+}
+
 // planSpace plans the space-scoped kinds of one space, dependencies first,
 // then the deletions (with Prune) dependants first.
 func (pr *Promotion) planSpace(pair *spacePair) ([]Change, []error) {
 	var out []Change
 	var errs []error
 	planned := map[string]map[string]bool{} // kind -> keys created in this run
+	for kind, keys := range pr.sysPlanned {
+		planned[kind] = keys
+	}
 	sorted := Sorted()
 	for _, k := range sorted {
 		if k.System {
@@ -221,7 +295,7 @@ func (pr *Promotion) planSpace(pair *spacePair) ([]Change, []error) {
 			six, tix := pair.src.ix(k.Name), pair.tgt.ix(k.Name)
 			for _, key := range tix.keys {
 				d := tix.byKey[key]
-				if _, ok := six.byKey[key]; ok || pr.excluded(k.Name, key) || (k.ReadOnly != nil && k.ReadOnly(d)) {
+				if _, ok := six.byKey[key]; ok || pr.excluded(k.Name, key) || pr.kept(k, d) {
 					continue
 				}
 				deleted[k.Name][key] = true

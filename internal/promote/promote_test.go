@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -174,13 +175,85 @@ func seedHub(t *testing.T, in instance, extra ...string) *seeder {
 		s.ids["Api"]: []any{s.ids["Test"]},
 	}
 	s.put("tenants/"+s.ids["tenantA"], tenant)
+
+	// An account scoped to an environment and a tenant, with a secret; a
+	// machine policy whose Tentacle updates use it; the default policy
+	// changed.
+	s.post("acct", "accounts", promote.Document{"Name": "Deployer", "AccountType": "UsernamePassword", "Username": "deploy",
+		"Password": map[string]any{"HasValue": true, "NewValue": "acct-secret-789"}, "Description": "deploys",
+		"EnvironmentIds": []any{s.ids["Production"], s.ids["Test"]}, "TenantIds": []any{s.ids["tenantA"]},
+		"TenantedDeploymentParticipation": "TenantedOrUntenanted"})
+	s.post("mp", "machinepolicies", promote.Document{"Name": "Fast Checks", "Description": "hourly",
+		"ConnectionRetryCountLimit": 3,
+		"MachineUpdatePolicy": map[string]any{"CalamariUpdateBehavior": "UpdateOnDeployment", "TentacleUpdateBehavior": "Update",
+			"KubernetesAgentUpdateBehavior": "Update", "TentacleUpdateAccountId": s.ids["acct"]}})
+	for _, d := range s.list("machinepolicies") {
+		if d["IsDefault"] == true {
+			d["ConnectionRetryCountLimit"] = 7
+			s.put("machinepolicies/"+d["Id"].(string), d)
+		}
+	}
+	// Variables whose values are an account's and a worker pool's IDs.
+	pv := s.get("variables/" + s.docs["Web"]["VariableSetId"].(string))
+	pv["Variables"] = append(pv["Variables"].([]any),
+		map[string]any{"Name": "Deploy.Account", "Type": "UsernamePasswordAccount", "Value": s.ids["acct"]},
+		map[string]any{"Name": "Deploy.Pool", "Type": "WorkerPool", "Value": s.ids["pool"]})
+	s.put("variables/"+s.docs["Web"]["VariableSetId"].(string), pv)
+	// A trigger running Web's runbook in Production for the tenant.
+	s.post("trigger", "projecttriggers", promote.Document{"Name": "Nightly restart", "ProjectId": s.ids["Web"],
+		"Filter": map[string]any{"FilterType": "CronExpressionSchedule", "CronExpression": "0 0 2 * * *", "Timezone": "UTC"},
+		"Action": map[string]any{"ActionType": "RunRunbook", "RunbookId": s.ids["Web-rb"],
+			"EnvironmentIds": []any{s.ids["Production"]}, "TenantIds": []any{s.ids["tenantA"]}, "TenantTags": []any{}}})
+	// A custom user role (instance level) and a space team holding it and a
+	// built-in role, scoped.
+	role := s.role("Runbook Operator", "RunbookView", "RunbookRunCreate", "RunbookRunView")
+	s.post("team", "teams", promote.Document{"Name": "Ops", "Description": "operators", "SpaceId": s.space})
+	s.post("sur1", "scopeduserroles", promote.Document{"TeamId": s.ids["team"], "UserRoleId": role, "SpaceId": s.space,
+		"ProjectIds": []any{s.ids["Web"], s.ids["Api"]}, "EnvironmentIds": []any{s.ids["Production"]}, "TenantIds": []any{s.ids["tenantA"]}})
+	s.post("sur2", "scopeduserroles", promote.Document{"TeamId": s.ids["team"], "UserRoleId": "userroles-projectviewer", "SpaceId": s.space,
+		"ProjectGroupIds": []any{s.ids["pg"]}})
 	return s
+}
+
+// role makes (or finds, on an instance seeded before) a custom user role.
+func (s *seeder) role(name string, perms ...string) string {
+	s.t.Helper()
+	ctx := context.Background()
+	roles, err := s.oct.ListDocuments(ctx, "/api/userroles")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, r := range roles {
+		if r["Name"] == name {
+			return r["Id"].(string)
+		}
+	}
+	var granted []any
+	for _, p := range perms {
+		granted = append(granted, p)
+	}
+	got, err := s.oct.CreateDocument(ctx, "/api/userroles", promote.Document{"Name": name, "Description": "runs runbooks",
+		"GrantedSpacePermissions": granted}, nil)
+	if err != nil {
+		s.t.Fatalf("seed role %s: %v", name, err)
+	}
+	return got["Id"].(string)
+}
+
+func (s *seeder) list(path string) []promote.Document {
+	s.t.Helper()
+	docs, err := s.oct.ListDocuments(context.Background(), "/api/"+s.space+"/"+path)
+	if err != nil {
+		s.t.Fatalf("list %s: %v", path, err)
+	}
+	return docs
 }
 
 // allSecrets gives every sensitive value seedHub sets.
 func allSecrets() []promote.Secret {
 	out := []promote.Secret{
 		{Kind: "feed", Owner: "Artifacts", Name: "Password", Value: "feed-secret-123"},
+		{Kind: "account", Owner: "Deployer", Name: "Password", Value: "acct-secret-789"},
 		{Kind: "variable", Owner: "libraryvariableset:Common", Name: "DbPassword", Value: "lvs-secret-456"},
 	}
 	for _, p := range []string{"Web", "Api", "Worker"} {
@@ -224,6 +297,12 @@ func TestPromoteRoundTrip(t *testing.T) {
 	seedHub(t, src)
 	opts := promote.Options{Spaces: []string{"Hub"}, Secrets: allSecrets()}
 
+	// Without --secrets the account's password is a slot that needs a value.
+	bare := plan(t, src, tgt, promote.Options{Spaces: []string{"Hub"}})
+	if !slices.Contains(bare.NeedsValue, "Hub: account Deployer Password") {
+		t.Errorf("needs a value = %q, want the account's password", bare.NeedsValue)
+	}
+
 	tgt.emu.ResetRequests()
 	p := plan(t, src, tgt, opts)
 	if p.Empty() {
@@ -249,6 +328,39 @@ func TestPromoteRoundTrip(t *testing.T) {
 	if a, b := export(t, src, "Hub"), export(t, tgt, "Hub"); a != b {
 		t.Fatalf("exports differ after promote:\n--- source\n%s\n--- target\n%s", a, b)
 	}
+	// The export holds one of each kind seedHub makes, references by name.
+	e, err := promote.Export(context.Background(), tgt.oct, "Hub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for kind, key := range map[string]string{"account": "Deployer", "machinepolicy": "Fast Checks",
+		"projecttrigger": "Web/Nightly restart", "team": "Ops", "scopeduserrole": "Ops/Runbook Operator",
+		"userrole": "Runbook Operator"} {
+		if e[kind][key] == nil {
+			t.Errorf("target has no %s %q: %v", kind, key, e[kind])
+		}
+	}
+	if got := jsonText(t, e["scopeduserrole"]["Ops/Runbook Operator"]); got != `{"EnvironmentIds":["Production"],"ProjectGroupIds":[],"ProjectIds":["Api","Web"],"SpaceId":"Hub","TeamId":"Ops","TenantIds":["Contoso"],"UserRoleId":"Runbook Operator"}` {
+		t.Errorf("scoped role = %s", got)
+	}
+	if got := jsonText(t, e["projecttrigger"]["Web/Nightly restart"]["Action"]); got != `{"ActionType":"RunRunbook","EnvironmentIds":["Production"],"RunbookId":"Web/Restart","TenantIds":["Contoso"],"TenantTags":[]}` {
+		t.Errorf("trigger action = %s", got)
+	}
+	if got := e["machinepolicy"]["Fast Checks"]["MachineUpdatePolicy"].(map[string]any)["TentacleUpdateAccountId"]; got != "Deployer" {
+		t.Errorf("machine policy's Tentacle update account = %v", got)
+	}
+	for _, x := range e["projectvariables"]["Web"]["Variables"].([]any) {
+		v := x.(map[string]any)
+		if want := map[string]string{"Deploy.Account": "Deployer", "Deploy.Pool": "Linux Workers"}[v["Name"].(string)]; want != "" && v["Value"] != want {
+			t.Errorf("variable %s = %v, want %q (by name)", v["Name"], v["Value"], want)
+		}
+	}
+	if got := e["account"]["Deployer"]["Password"]; got != promote.SensitiveMark {
+		t.Errorf("account password on the target = %v, want it set", got)
+	}
+	if pj := jsonText(t, p); strings.Contains(pj, "secret") {
+		t.Errorf("a secret in the plan: %s", pj)
+	}
 
 	tgt.emu.ResetRequests()
 	again := plan(t, src, tgt, opts)
@@ -267,6 +379,15 @@ func TestPromoteRoundTrip(t *testing.T) {
 			t.Fatalf("secret in a path: %s", r.Path)
 		}
 	}
+}
+
+func jsonText(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestPromoteRemapsIDs(t *testing.T) {

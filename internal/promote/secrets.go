@@ -96,7 +96,7 @@ func targetSensitiveVariables(st *spaceState, k *Kind, tgt Document) map[string]
 		failed := false
 		for _, r := range k.Refs {
 			r := r
-			if err := mapPath(one, split(r.Path), "", func(_, id string) (string, error) {
+			if err := mapPathIf(one, split(r.Path), "", r.If, func(_, id string) (string, error) {
 				key, ok := st.ix(r.Kind).keyOf[strings.ToLower(id)]
 				if !ok {
 					return "", fmt.Errorf("unknown")

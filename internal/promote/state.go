@@ -52,9 +52,27 @@ type spaceState struct {
 	id    string // "" for the instance level and for a space not yet created
 	name  string
 	kinds map[string]*index
+	// sys is the instance level of the same side: a space's references to
+	// System kinds (its own space, user roles) resolve there.
+	sys *spaceState
+}
+
+// systemKind holds the names of the System kinds (filled from Kinds).
+var systemKind map[string]bool
+
+func init() {
+	systemKind = map[string]bool{}
+	for _, k := range Kinds {
+		systemKind[k.Name] = k.System
+	}
 }
 
 func (s *spaceState) ix(kind string) *index {
+	if s.sys != nil {
+		if systemKind[kind] {
+			return s.sys.ix(kind)
+		}
+	}
 	ix := s.kinds[kind]
 	if ix == nil {
 		ix = newIndex()
@@ -108,6 +126,26 @@ func load(ctx context.Context, p Port, st *spaceState, rename map[string]map[str
 	return nil
 }
 
+// loadSystem reads the System kinds besides spaces (user roles) of an
+// instance, one list each.
+func loadSystem(ctx context.Context, p Port, sys *spaceState, rename map[string]map[string]string) error {
+	for _, k := range Sorted() {
+		if !k.System || k.Name == "space" {
+			continue
+		}
+		lp := k.Path
+		if k.List != "" {
+			lp = k.List
+		}
+		docs, err := p.ListDocuments(ctx, "/api/"+lp)
+		if err != nil {
+			return err
+		}
+		indexKind(sys, k, docs, rename[k.Name])
+	}
+	return nil
+}
+
 // indexKind files docs of kind k under their keys.
 func indexKind(st *spaceState, k *Kind, docs []Document, rename map[string]string) {
 	ix := st.ix(k.Name)
@@ -124,11 +162,18 @@ func indexKind(st *spaceState, k *Kind, docs []Document, rename map[string]strin
 		}
 		return
 	}
+	seen := map[string]int{}
 	for _, d := range docs {
 		key, ok := keyOf(st, k, d, rename)
-		if ok {
-			ix.put(key, d)
+		if !ok {
+			continue
 		}
+		if k.NameRef != "" {
+			if seen[key]++; seen[key] > 1 {
+				key += fmt.Sprintf("#%d", seen[key])
+			}
+		}
+		ix.put(key, d)
 	}
 }
 
@@ -136,6 +181,13 @@ func indexKind(st *spaceState, k *Kind, docs []Document, rename map[string]strin
 // unknown.
 func keyOf(st *spaceState, k *Kind, d Document, rename map[string]string) (string, bool) {
 	name := str(d, k.NameField)
+	if k.NameRef != "" {
+		ref, ok := st.ix(k.NameRef).keyOf[strings.ToLower(name)]
+		if !ok {
+			return "", false
+		}
+		name = ref
+	}
 	if n, ok := rename[name]; ok {
 		name = n
 	}
