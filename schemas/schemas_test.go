@@ -241,32 +241,6 @@ func TestUndocumented(t *testing.T) {
 	}
 }
 
-// FuzzDecode: no input document makes Decode panic, and whatever it accepts
-// is valid JSON that re-validates.
-func FuzzDecode(f *testing.F) {
-	for _, name := range Names() {
-		paths, err := filepath.Glob(filepath.Join("testdata", name, "*", "*.json"))
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, p := range paths {
-			if b, err := os.ReadFile(p); err == nil {
-				f.Add(name, b)
-			}
-		}
-	}
-	f.Add("create-space", []byte(`{"name":"x"}`))
-	f.Add("create-space", []byte(`{"name":[{"":null}]}`))
-	f.Fuzz(func(t *testing.T, name string, doc []byte) {
-		var v any
-		if err := Decode(name, doc, &v); err == nil {
-			if !json.Valid(doc) {
-				t.Fatalf("accepted invalid JSON %q", doc)
-			}
-		}
-	})
-}
-
 // undocumented returns the paths of properties, anywhere in the schema, that
 // lack a title or a description. A property that is only a "$ref" may take
 // both from the definition it points to.

@@ -56,21 +56,3 @@ func TestLoadLibraryTemplatesDuplicateNames(t *testing.T) {
 		t.Error("a missing path loaded")
 	}
 }
-
-// FuzzParseLibraryTemplate: any input parses or fails with a
-// LibraryTemplateError; it never panics, and what parses has a name and an
-// action type.
-func FuzzParseLibraryTemplate(f *testing.F) {
-	f.Add([]byte(`{"Name": "x", "ActionType": "Octopus.Script", "Parameters": [{"Name": "p", "DefaultValue": 1}]}`))
-	f.Add([]byte(`{"Name": "x", "ActionType": "a", "Properties": {"k": null}, "Packages": [{}]}`))
-	f.Add([]byte(`[]`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := steps.ParseLibraryTemplate("f.json", data)
-		if err != nil {
-			return
-		}
-		if got.Name == "" || got.ActionType == "" {
-			t.Errorf("parsed a template without a name or action type: %+v", got)
-		}
-	})
-}

@@ -100,3 +100,42 @@ func TestCreateSpaceInputRender(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderBounded: a template whose work its arguments choose fails with
+// an error naming the field instead of exhausting memory.
+func TestRenderBounded(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		`{{ until 1000000000 }}`, `{{ repeat 1000000000 "ab" }}`, `{{ seq 1 1000000000 }}`,
+		`{{ nindent 1000000000 "x" }}`, `{{ range until 2000 }}{{ repeat 1000 "x" }}{{ end }}`,
+		`{{ $l := until 1000 }}{{ range $l }}{{ range $l }}{{ range $l }}{{ end }}{{ end }}{{ end }}`,
+		`{{ range 9000000000000000000 }}{{ end }}`, `{{ $n := mul 1000000 1000000 }}{{ range $n }}{{ end }}`,
+	} {
+		_, err := Render("name", text, TemplateData{})
+		if err == nil || !strings.HasPrefix(err.Error(), "name: render template: ") {
+			t.Errorf("Render(%q) = %v, want a render error for name", text, err)
+		}
+	}
+	if got, err := Render("name", `{{ repeat 3 "ab" }}-{{ until 3 }}-{{ seq 3 }}`, TemplateData{}); err != nil || got != "ababab-[0 1 2]-1 2 3" {
+		t.Errorf("small counts: %q, %v", got, err)
+	}
+}
+
+// TestRenderShape: the shapes that would let a template run without bound
+// are refused at parse time.
+func TestRenderShape(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		`{{ define "t" }}{{ if lt (len .) 40 }}{{ template "t" (append . 1) }}{{ template "t" (append . 1) }}{{ end }}{{ end }}{{ template "t" list }}`: `{{template "t"}} is not allowed`,
+		`{{ block "b" . }}x{{ end }}`: `{{template "b"}} is not allowed`,
+		`{{ template "name" }}`:       `{{template "name"}} is not allowed`,
+	} {
+		_, err := Render("name", text, TemplateData{})
+		if err == nil || err.Error() != "name: parse template: "+want {
+			t.Errorf("Render(%q) = %v, want %q", text, err, want)
+		}
+	}
+	if got, err := Render("name", `{{ range until 2 }}{{ . }}{{ end }}-{{ range $i, $t := until 2 }}{{ range until 2 }}{{ $t }}{{ end }}{{ end }}-{{ range 2 }}{{ . }}{{ end }}`, TemplateData{}); err != nil || got != "01-0011-01" {
+		t.Errorf("ranges: %q, %v", got, err)
+	}
+}

@@ -116,17 +116,35 @@ func (d dictionary) sorted() []variable {
 // "#{". Names the dictionary does not know, and expressions the emulator
 // does not evaluate (#{each}, other filters), are left as they are, as
 // Octopus leaves unknown variables.
-func (d dictionary) expand(s string) string { return d.expandDepth(s, 0) }
+func (d dictionary) expand(s string) string {
+	e := &expansion{d: d, active: map[string]bool{}, left: maxExpanded}
+	return e.expand(s, 0)
+}
 
-// maxDepth bounds nested references (a variable referring to itself).
+// maxDepth bounds nested references.
 const maxDepth = 10
 
-func (d dictionary) expandDepth(s string, depth int) string {
+// maxExpanded bounds the text one expansion writes (counting each level of
+// nesting): a chain of variables each referring to the next several times
+// grows exponentially.
+const maxExpanded = 1 << 24
+
+// expansion is the state of one expand: the variables being expanded (a
+// reference to one of them, a variable referring to itself, is left as
+// written) and what is left of maxExpanded. Once that is spent, references
+// are left as written.
+type expansion struct {
+	d      dictionary
+	active map[string]bool
+	left   int
+}
+
+func (e *expansion) expand(s string, depth int) string {
 	if !strings.Contains(s, "#{") {
 		return s
 	}
 	var b strings.Builder
-	d.render(&b, parseTemplate(s), depth)
+	e.render(&b, parseTemplate(s), depth)
 	return b.String()
 }
 
@@ -208,20 +226,21 @@ func parseTemplate(s string) []tmplNode {
 	return root
 }
 
-func (d dictionary) render(b *strings.Builder, nodes []tmplNode, depth int) {
+func (e *expansion) render(b *strings.Builder, nodes []tmplNode, depth int) {
 	for _, n := range nodes {
 		switch {
 		case n.block:
-			if d.truthy(n.cond, depth) != n.neg {
-				d.render(b, n.then, depth)
+			if e.truthy(n.cond, depth) != n.neg {
+				e.render(b, n.then, depth)
 			} else {
-				d.render(b, n.els, depth)
+				e.render(b, n.els, depth)
 			}
 		case n.expr != "":
-			v, ok := d.evaluate(n.expr, depth)
+			v, ok := e.evaluate(n.expr, depth)
 			if !ok {
 				v = n.raw
 			}
+			e.left -= len(v)
 			b.WriteString(v)
 		default:
 			b.WriteString(n.text)
@@ -230,15 +249,18 @@ func (d dictionary) render(b *strings.Builder, nodes []tmplNode, depth int) {
 }
 
 // evaluate returns the value of "Name" or "Name | Filter | ...".
-func (d dictionary) evaluate(expr string, depth int) (string, bool) {
+func (e *expansion) evaluate(expr string, depth int) (string, bool) {
 	parts := strings.Split(expr, "|")
-	v, ok := d[strings.ToLower(strings.TrimSpace(parts[0]))]
-	if !ok {
+	key := strings.ToLower(strings.TrimSpace(parts[0]))
+	v, ok := e.d[key]
+	if !ok || e.active[key] || e.left < 0 {
 		return "", false
 	}
 	out := v.Value
 	if depth < maxDepth {
-		out = d.expandDepth(v.Value, depth+1)
+		e.active[key] = true
+		out = e.expand(v.Value, depth+1)
+		delete(e.active, key)
 	}
 	for _, f := range parts[1:] {
 		switch strings.ToLower(strings.TrimSpace(f)) {
@@ -262,15 +284,15 @@ func (d dictionary) evaluate(expr string, depth int) (string, bool) {
 
 // truthy evaluates an #{if} condition: a variable whose value is not empty,
 // "0", "false", "no" or "off", or a comparison with a quoted string.
-func (d dictionary) truthy(cond string, depth int) bool {
+func (e *expansion) truthy(cond string, depth int) bool {
 	for _, op := range []string{"!=", "=="} {
 		if l, r, ok := strings.Cut(cond, op); ok {
-			v, _ := d.evaluate(strings.TrimSpace(l), depth)
+			v, _ := e.evaluate(strings.TrimSpace(l), depth)
 			want := strings.Trim(strings.TrimSpace(r), `"`)
 			return (v == want) == (op == "==")
 		}
 	}
-	v, ok := d.evaluate(cond, depth)
+	v, ok := e.evaluate(cond, depth)
 	if !ok {
 		return false
 	}

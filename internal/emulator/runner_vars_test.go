@@ -1,6 +1,11 @@
 package emulator
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestDictionaryExpand(t *testing.T) {
 	t.Parallel()
@@ -76,4 +81,22 @@ func TestParsePackageFile(t *testing.T) {
 			t.Errorf("parsePackageFile(%q) accepted", bad)
 		}
 	}
+}
+
+// TestDictionaryExpandChainBounded: a chain of distinct variables each
+// referring to the next eight times would expand 8^10 times; the expansion
+// stops at maxExpanded and leaves the rest as written.
+func TestDictionaryExpandChainBounded(t *testing.T) {
+	t.Parallel()
+	d := dictionary{}
+	for i := range 12 {
+		d.set(fmt.Sprintf("A%d", i), strings.Repeat(fmt.Sprintf("#{A%d}", i+1), 8), false)
+	}
+	d.set("A12", "x", false)
+	start := time.Now()
+	got := d.expand("#{A0}")
+	if len(got) > maxExpanded || time.Since(start) > 10*time.Second {
+		t.Errorf("expanded to %d bytes in %v", len(got), time.Since(start))
+	}
+	t.Logf("%d bytes in %v", len(got), time.Since(start))
 }

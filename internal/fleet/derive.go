@@ -44,9 +44,17 @@ var (
 
 // substitute replaces #{Name} with dict's values (themselves substituted:
 // template defaults such as #{Octopus.Web.ServerUri}). A reference to a
-// step's output is kept for the engine; any other unknown name is an error.
+// step's output is kept for the engine; any other unknown name is an error,
+// and so is a variable that refers to itself or a result longer than
+// maxSubstituted (a chain of values each naming the next several times).
 func substitute(s string, dict map[string]string) (string, error) {
 	var firstErr error
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	active := map[string]bool{}
 	var sub func(s string, depth int) string
 	sub = func(s string, depth int) string {
 		return octoVar.ReplaceAllStringFunc(s, func(m string) string {
@@ -55,24 +63,36 @@ func substitute(s string, dict map[string]string) (string, error) {
 				return m
 			}
 			v, ok := dict[name]
-			if !ok {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("the runbook refers to variable %q, which the fleet does not know", name)
-				}
+			switch {
+			case !ok:
+				fail(fmt.Errorf("the runbook refers to variable %q, which the fleet does not know", name))
+				return m
+			case active[name] || depth > 8:
+				fail(fmt.Errorf("variable %q refers to itself", name))
+				return m
+			case firstErr != nil:
 				return m
 			}
-			if depth > 8 {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("variable %q refers to itself", name)
-				}
+			active[name] = true
+			out := sub(v, depth+1)
+			delete(active, name)
+			if len(out) > maxSubstituted {
+				fail(fmt.Errorf("variable %q is longer than %d characters once substituted", name, maxSubstituted))
 				return m
 			}
-			return sub(v, depth+1)
+			return out
 		})
 	}
 	out := sub(s, 0)
+	if firstErr == nil && len(out) > maxSubstituted {
+		return s, fmt.Errorf("the substituted text is longer than %d characters", maxSubstituted)
+	}
 	return out, firstErr
 }
+
+// maxSubstituted bounds a substituted runbook parameter (a step's input
+// document): well above any real one.
+const maxSubstituted = 1 << 20
 
 // embeddedProject is the binary's runbook project, parsed once: deriving a
 // 12,000-tenant fleet parsed it per tenant, two thirds of LoadHub's time.
