@@ -62,7 +62,7 @@ func (c *checkDriftCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *s
 	}
 	keys := fleet.Keys{}
 	keys.Add(g.Server, g.APIKey)
-	engine := fleet.New(ctx, fleet.Options{Keys: keys, RateLimitPerMinute: g.RateLimit, Logger: log, HTTPClient: g.client})
+	engine := fleet.New(ctx, fleet.Options{Keys: keys, RateLimitPerMinute: g.RateLimit, Logger: log, HTTPClient: g.client, Retry: fleet.Retry{Budget: g.retryBudget()}})
 	d := engine.CheckDrift(ctx, g.Server, g.Space, tenant, fleet.CheckDriftOptions{
 		TargetKey: os.Getenv("OCTOFLEET_TARGET_API_KEY"),
 		// A facade's plan compares the package it carries with this one.

@@ -104,6 +104,7 @@ func (f *fleetFlags) load(ctx context.Context, g *Globals, log *slog.Logger, std
 		}
 	}
 	opts.Keys, opts.Parallel, opts.RateLimitPerMinute, opts.Logger, opts.HTTPClient = r.keys, f.Parallel, g.RateLimit, log, g.client
+	opts.Retry.Budget = g.retryBudget()
 	if progress && isTerminal(stderr) {
 		opts.Progress = progressLine(stderr)
 	}

@@ -35,6 +35,8 @@ type Options struct {
 	// HTTPClient is the base HTTP client; Logger gets diagnostics.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// Retry is each connection's retry budget and backoff.
+	Retry Retry
 	// Progress, when set, is called after every finished target.
 	Progress func(Progress)
 }
@@ -61,7 +63,7 @@ func New(ctx context.Context, opts Options) *Engine {
 	keys := Keys{}
 	maps.Copy(keys, opts.Keys)
 	return &Engine{opts: opts, keys: keys, pool: NewPool(ctx, PoolOptions{
-		Keys: keys, RateLimitPerMinute: opts.RateLimitPerMinute, HTTPClient: opts.HTTPClient, Logger: opts.Logger,
+		Keys: keys, RateLimitPerMinute: opts.RateLimitPerMinute, HTTPClient: opts.HTTPClient, Logger: opts.Logger, Retry: opts.Retry,
 	})}
 }
 

@@ -2,9 +2,12 @@ package fleet_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/octofleet/octofleet/internal/emulator"
+	"github.com/octofleet/octofleet/internal/emulator/emulatortest"
 	"github.com/octofleet/octofleet/internal/fleet"
 	"github.com/octofleet/octofleet/internal/fleet/fleettest"
 )
@@ -139,6 +142,67 @@ func TestConcurrentApplyConverges(t *testing.T) {
 	for _, r := range newEngine(t, fx).Run(ctx, f.Targets, fleet.PlanOnly) {
 		if r.Err() != nil || r.Drifted() {
 			t.Errorf("drift after concurrent applies, %s: %v, %d changes", r.Target.Tenant, r.Err(), r.Changes)
+		}
+	}
+}
+
+// TestApplyUnderFaultsConverges: with both instances answering 10% of
+// requests with 500 and dropping 5% of answers after applying them, one
+// fleet apply brings every tenant in line (retries after an existence
+// check, adoption of what a lost answer created); a drift after it is
+// empty, writes nothing, and no name is duplicated.
+func TestApplyUnderFaultsConverges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fx := fleettest.New(t)
+	faults := emulator.Faults{ErrorRate: 0.10, DropRate: 0.05, Seed: 7}
+	fx.Hub.SetFaults(faults)
+	fx.Regional.SetFaults(faults)
+	fast := func(o *fleet.Options) {
+		o.Retry = fleet.Retry{BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}
+	}
+	e := newEngine(t, fx, fast)
+	f := loadHub(t, e, fx)
+	for _, r := range e.Run(ctx, f.Targets, fleet.ApplyAll) {
+		if r.Err() != nil {
+			t.Errorf("apply under faults, %s: %v", r.Target.Tenant, r.Err())
+		}
+	}
+	injected := 0
+	for _, r := range append(fx.Hub.Requests(), fx.Regional.Requests()...) {
+		if r.Status == http.StatusInternalServerError || r.Status == 0 {
+			injected++
+		}
+	}
+	if injected == 0 {
+		t.Fatal("no fault was injected: the test proves nothing")
+	}
+	t.Logf("%d faults injected", injected)
+	fx.Hub.SetFaults(emulator.Faults{})
+	fx.Regional.SetFaults(emulator.Faults{})
+	fx.Hub.ResetRequests()
+	fx.Regional.ResetRequests()
+	for _, r := range newEngine(t, fx).Run(ctx, f.Targets, fleet.PlanOnly) {
+		if r.Err() != nil || r.Drifted() {
+			t.Errorf("drift after the faulty apply, %s: %v, %d changes", r.Target.Tenant, r.Err(), r.Changes)
+		}
+	}
+	if w := append(fx.Hub.Writes(), fx.Regional.Writes()...); len(w) > 0 {
+		t.Errorf("the drift wrote %q", w)
+	}
+	for _, emu := range []*emulator.Server{fx.Hub, fx.Regional} {
+		var spaces struct{ Items []struct{ Id, Name string } }
+		emulatortest.Call(t, emu, http.MethodGet, "/api/spaces?take=1000", nil, &spaces)
+		for _, sp := range spaces.Items {
+			var ts struct{ Items []struct{ Name string } }
+			emulatortest.Call(t, emu, http.MethodGet, "/api/"+sp.Id+"/actiontemplates?take=1000", nil, &ts)
+			seen := map[string]bool{}
+			for _, tpl := range ts.Items {
+				if seen[tpl.Name] {
+					t.Errorf("space %s holds step template %q twice", sp.Name, tpl.Name)
+				}
+				seen[tpl.Name] = true
+			}
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/octofleet/octofleet/internal/octopus"
 	"github.com/octofleet/octofleet/steps"
@@ -21,6 +22,7 @@ type Pool struct {
 	rateLimit  int
 	httpClient *http.Client
 	log        *slog.Logger
+	retry      Retry
 	ctx        context.Context
 
 	mu   sync.Mutex
@@ -46,6 +48,16 @@ type PoolOptions struct {
 	HTTPClient *http.Client
 	// Logger receives the clients' diagnostics; discarded when nil.
 	Logger *slog.Logger
+	// Retry is each client's retry budget and backoff (octopus.Options'
+	// RetryBudget, RetryBaseDelay and RetryMaxDelay; zero values are its
+	// defaults).
+	Retry Retry
+}
+
+// Retry is a client's retry budget and backoff.
+type Retry struct {
+	Budget              int
+	BaseDelay, MaxDelay time.Duration
 }
 
 // NewPool returns a pool whose connections live as long as ctx.
@@ -54,7 +66,7 @@ func NewPool(ctx context.Context, opts PoolOptions) *Pool {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Pool{keys: opts.Keys, rateLimit: opts.RateLimitPerMinute, httpClient: opts.HTTPClient, log: log, ctx: ctx, inst: map[string]*instance{}}
+	return &Pool{keys: opts.Keys, rateLimit: opts.RateLimitPerMinute, httpClient: opts.HTTPClient, log: log, retry: opts.Retry, ctx: ctx, inst: map[string]*instance{}}
 }
 
 // NormalizeURL is the form instance URLs are compared in: no trailing
@@ -99,7 +111,8 @@ func (p *Pool) Client(url string) (*octopus.Client, error) {
 		}
 		g := newGate(hc.Transport, p.rateLimit)
 		hc.Transport = g
-		cl, err := octopus.Dial(p.ctx, octopus.Options{URL: in.url, APIKey: key, HTTPClient: hc, Logger: p.log})
+		cl, err := octopus.Dial(p.ctx, octopus.Options{URL: in.url, APIKey: key, HTTPClient: hc, Logger: p.log,
+			RetryBudget: p.retry.Budget, RetryBaseDelay: p.retry.BaseDelay, RetryMaxDelay: p.retry.MaxDelay})
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if err != nil {
