@@ -106,18 +106,8 @@ func (c *checkDriftCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *s
 
 // printDriftCheck prints each step's plan and a summary line.
 func printDriftCheck(w io.Writer, d fleet.DriftCheck, verbose bool) error {
-	for _, s := range d.Result.Steps {
-		fmt.Fprintf(w, "-- %s (%s)\n", s.Name, s.Step)
-		switch {
-		case s.Pending != "":
-			fmt.Fprintf(w, "Pending: %s\n", s.Pending)
-		case s.Error != "":
-			fmt.Fprintf(w, "Error: %s\n", s.Error)
-		default:
-			if err := writePlanText(w, s.Plan, verbose); err != nil {
-				return err
-			}
-		}
+	if err := writeStepResults(w, d.Result.Steps, verbose); err != nil {
+		return err
 	}
 	when := d.Checked.UTC().Format(time.RFC3339)
 	switch d.Drifted() {

@@ -339,18 +339,8 @@ func printResults(w io.Writer, rep Report, detail, verbose bool) error {
 	if detail {
 		for _, r := range rep.Results {
 			fmt.Fprintf(w, "\n== %s\n", r.Target.Tenant)
-			for _, s := range r.Steps {
-				fmt.Fprintf(w, "-- %s (%s)\n", s.Name, s.Step)
-				switch {
-				case s.Pending != "":
-					fmt.Fprintf(w, "Pending: %s\n", s.Pending)
-				case s.Error != "":
-					fmt.Fprintf(w, "Error: %s\n", s.Error)
-				default:
-					if err := writePlanText(w, s.Plan, verbose); err != nil {
-						return err
-					}
-				}
+			if err := writeStepResults(w, r.Steps, verbose); err != nil {
+				return err
 			}
 		}
 	}
@@ -395,4 +385,23 @@ func changes(n int) string {
 		return "1 change"
 	}
 	return fmt.Sprintf("%d changes", n)
+}
+
+// writeStepResults prints each step of a target: its plan, why it is
+// pending, or its error.
+func writeStepResults(w io.Writer, results []fleet.StepResult, verbose bool) error {
+	for _, s := range results {
+		fmt.Fprintf(w, "-- %s (%s)\n", s.Name, s.Step)
+		switch {
+		case s.Pending != "":
+			fmt.Fprintf(w, "Pending: %s\n", s.Pending)
+		case s.Error != "":
+			fmt.Fprintf(w, "Error: %s\n", s.Error)
+		default:
+			if err := writePlanText(w, s.Plan, verbose); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
