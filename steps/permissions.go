@@ -69,6 +69,12 @@ var StepPermissions = map[string]Permissions{
 		Space: []string{"DeploymentCreate", "EnvironmentView", "ProjectView", "ReleaseView", "RunbookRunCreate",
 			"RunbookView", "TaskCancel", "TaskView", "TenantView"},
 	},
+	// check-drift's hub key reads the management space and plans the
+	// tenant's steps; a tenant on another instance is planned with that
+	// instance's key, which needs the View permissions of those steps.
+	"check-drift": {
+		Space: []string{"ActionTemplateView", "EnvironmentView", "ProjectView", "TenantView", "VariableView"},
+	},
 	"register-tenant": {
 		Space: []string{"EnvironmentView", "ProjectView", "TenantCreate", "TenantEdit", "TenantView", "VariableView"},
 	},

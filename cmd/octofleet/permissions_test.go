@@ -45,6 +45,19 @@ func TestStepPermissionsCoverRequests(t *testing.T) {
 			}
 			return []string{"--space", "Hub", "register-tenant", "--input", writeFile(t, "tenant.json", regionTenant)}
 		}},
+		{"check-drift", func(t *testing.T, h *harness) []string {
+			if r := h.run(t, "", "--space", "Hub", "install", "--no-package"); r.code != 0 {
+				t.Fatalf("install: %s", r.stderr)
+			}
+			tenant := `{"name": "BU", "tags": ["Octofleet/Managed space"], "variables": {"Octofleet.SpaceName": "BU space", "Octofleet.InstanceUrl": "` + h.emu.URL() + `"}}`
+			if r := h.run(t, "", "--space", "Hub", "register-tenant", "--input", writeFile(t, "bu.json", tenant)); r.code != 0 {
+				t.Fatalf("register-tenant: %s", r.stderr)
+			}
+			if r := h.run(t, "", "--space", "Hub", "fleet", "apply"); r.code != 0 {
+				t.Fatalf("fleet apply: %s\n%s", r.stdout, r.stderr)
+			}
+			return []string{"--space", "Hub", "check-drift", "--tenant-name", "BU"}
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.step, func(t *testing.T) {
