@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -77,9 +76,7 @@ func (c *checkDriftCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *s
 	outs := d.Outputs()
 	switch g.Output {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"tenant": d.Tenant, "result": d.Result, "outputs": outs}); err != nil {
+		if err := encodeJSON(w, map[string]any{"tenant": d.Tenant, "result": d.Result, "outputs": outs}); err != nil {
 			return err
 		}
 	default:

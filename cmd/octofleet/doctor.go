@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -95,9 +94,7 @@ func (c *doctorCmd) Run(ctx context.Context, w io.Writer, g *Globals, log *slog.
 		return err
 	}
 	if g.Output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := encodeJSON(w, rep); err != nil {
 			return err
 		}
 	} else if err := writeDoctorText(w, rep); err != nil {

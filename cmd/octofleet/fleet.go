@@ -243,9 +243,7 @@ func (c *planFlags) run(ctx context.Context, stderr, w io.Writer, g *Globals, lo
 	}
 	switch g.Output {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := encodeJSON(w, rep); err != nil {
 			return err
 		}
 	default:

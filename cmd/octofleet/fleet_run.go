@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,9 +51,7 @@ func (c *fleetRunCmd) Run(ctx context.Context, kctx *kong.Context, w io.Writer, 
 		}
 	}
 	if g.Output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"runbook": c.Runbook, "results": results, "failed": failed}); err != nil {
+		if err := encodeJSON(w, map[string]any{"runbook": c.Runbook, "results": results, "failed": failed}); err != nil {
 			return err
 		}
 	} else {
@@ -103,9 +100,7 @@ func (c *fleetStatusCmd) Run(ctx context.Context, kctx *kong.Context, w io.Write
 		return err
 	}
 	if g.Output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return encodeJSON(w, st)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TENANT\tPATTERN\tINSTANCE\tVERSION\tSPACE\tLAST RUNS\tDRIFT")

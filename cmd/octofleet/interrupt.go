@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -114,10 +113,7 @@ func writeInterrupted(w io.Writer, format string, plan steps.Plan, applied, pend
 		if changes == nil {
 			changes = []steps.Change{}
 		}
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(jsonInterrupted{Step: plan.Step, Changes: changes, Interrupted: true,
+		return encodeJSON(w, jsonInterrupted{Step: plan.Step, Changes: changes, Interrupted: true,
 			Done: lines(applied), NotApplied: lines(pending)})
 	}
 	var b strings.Builder

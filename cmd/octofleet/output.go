@@ -158,10 +158,16 @@ func writeJSON(w io.Writer, plan steps.Plan, outputs steps.Outputs, applied bool
 	if r.Outputs == nil {
 		r.Outputs = steps.Outputs{}
 	}
+	return encodeJSON(w, r)
+}
+
+// encodeJSON writes v as every command's --output json does: indented,
+// with <, > and & as they are.
+func encodeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("write json result: %w", err)
 	}
 	return nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -661,13 +660,7 @@ func writePromoteJSON(w io.Writer, r promoteJSON) error {
 	if r.Changes == nil {
 		r.Changes = []promote.Change{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("write json result: %w", err)
-	}
-	return nil
+	return encodeJSON(w, r)
 }
 
 // boolText is an output variable's boolean the way Octopus writes them.
