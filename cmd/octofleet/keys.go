@@ -31,8 +31,13 @@ func resolveKeys(kctx *kong.Context, g *Globals) error {
 		if g.APIKey != "" {
 			return &usageError{"give the API key once: --api-key (or OCTOPUS_API_KEY) or --api-key-file (or OCTOPUS_API_KEY_FILE), not both"}
 		}
-		g.APIKey = "file:" + g.APIKeyFile
+		key, err := ui.ResolveSecret("file:" + g.APIKeyFile)
+		if err != nil {
+			return &usageError{fmt.Sprintf("--api-key-file: %v", err)}
+		}
+		g.APIKey = key
 	}
+	// Every *-api-key flag of the command line, --api-key among them.
 	for _, f := range kctx.Flags() {
 		if !strings.HasSuffix(f.Name, "api-key") || !f.Target.IsValid() || f.Target.Kind() != reflect.String || !f.Target.CanSet() {
 			continue
@@ -46,18 +51,6 @@ func resolveKeys(kctx *kong.Context, g *Globals) error {
 			return &usageError{fmt.Sprintf("--%s: %v", f.Name, err)}
 		}
 		f.Target.SetString(key)
-	}
-	// The global key is not always among the selected command's flags.
-	if strings.HasPrefix(g.APIKey, "file:") {
-		key, err := ui.ResolveSecret(g.APIKey)
-		if err != nil {
-			flag := "--api-key"
-			if g.APIKeyFile != "" {
-				flag = "--api-key-file"
-			}
-			return &usageError{fmt.Sprintf("%s: %v", flag, err)}
-		}
-		g.APIKey = key
 	}
 	return nil
 }

@@ -533,10 +533,6 @@ func (s *Server) selected(c *Call, k *Kind) []*record {
 	for _, rec := range recs {
 		d := rec.doc
 		switch k.Scope {
-		case SpaceScoped:
-			if !strings.EqualFold(rec.space, c.SpaceID) {
-				continue
-			}
 		case MixedScoped:
 			sp := strings.ToLower(str(d, "SpaceId"))
 			switch {

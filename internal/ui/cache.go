@@ -198,7 +198,8 @@ func (c *cache) refreshTenants(ctx context.Context) {
 	if m == nil {
 		return
 	}
-	if v, ok := c.instance(m.Instance); !ok || !v.Reachable {
+	v, ok := c.instance(m.Instance)
+	if !ok || !v.Reachable {
 		return
 	}
 	in, err := c.srv.client(ctx, m.Instance)
@@ -210,7 +211,7 @@ func (c *cache) refreshTenants(ctx context.Context) {
 		c.srv.log.Warn("refresh fleet tenants", slog.String("error", "the management instance's client cannot read the fleet"))
 		return
 	}
-	f, err := fleet.LoadHub(ctx, hub, c.srv.instanceURL(m.Instance), m.Space)
+	f, err := fleet.LoadHub(ctx, hub, v.URL, m.Space)
 	if err != nil {
 		c.srv.log.Warn("refresh fleet tenants", slog.String("error", err.Error()))
 		return

@@ -281,16 +281,6 @@ func (s *Server) deny(ctx context.Context, u *User, action, detail string) {
 	}
 }
 
-// instanceURL is the configured URL of the named instance.
-func (s *Server) instanceURL(name string) string {
-	for _, in := range s.cfg.Instances {
-		if in.Name == name {
-			return in.URL
-		}
-	}
-	return ""
-}
-
 // instanceName is the configured name of the instance at url, or url when
 // the UI does not front it.
 func (s *Server) instanceName(url string) string {
